@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvmod: the arch-neutral core's types and the hooks each architecture
+ * implements. The core (virt/kvmod/) never tests for an architecture; it calls
+ * the kvmod_arch_*() functions declared at the end of this file instead.
+ */
+#ifndef __LINUX_KVMOD_HOST_H
+#define __LINUX_KVMOD_HOST_H
+
+#include <linux/kvm.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rbtree_latch.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include <asm/kvmod_host.h>
+
+/* Upstream's limits for arm64 and riscv, which VMMs and selftests probe. */
+#define KVMOD_USER_MEM_SLOTS		32767
+#define KVMOD_ADDRESS_SPACE_NUM		1
+#define KVMOD_MEM_MAX_NR_PAGES		((1UL << 31) - 1)
+
+/**
+ * struct kvmod_memslot - one guest physical memory region
+ * @gfn_node: node in the address space's lookup tree, ordered by guest frame
+ * @base_gfn: first guest frame number of the region
+ * @npages: number of pages in the region (never zero)
+ * @userspace_addr: host virtual address backing @base_gfn
+ * @flags: KVM_MEM_* flags given by userspace
+ * @id: slot id within its address space
+ * @as_id: address space id
+ * @dirty_bitmap: one bit per page while KVM_MEM_LOG_DIRTY_PAGES is set
+ */
+struct kvmod_memslot {
+	struct latch_tree_node gfn_node;
+	u64 base_gfn;
+	u64 npages;
+	u64 userspace_addr;
+	u32 flags;
+	u16 id;
+	u16 as_id;
+	unsigned long *dirty_bitmap;
+};
+
+/**
+ * struct kvmod_memslots - the memory slots of one address space
+ * @gfn_tree: slots ordered by guest frame; readers look up without locks
+ *	under the VM's SRCU, writers hold the VM's slots_lock
+ * @by_id: slot id to slot
+ * @nr_pages: pages covered by all slots
+ * @nr_slots: number of slots
+ */
+struct kvmod_memslots {
+	struct latch_tree_root gfn_tree;
+	struct xarray by_id;
+	u64 nr_pages;
+	unsigned int nr_slots;
+};
+
+/**
+ * struct kvmod_vm - a virtual machine, owned by its file descriptor
+ * @ref: references: the VM fd and every vCPU fd hold one
+ * @mm: address space of the process that created the VM; only it may use it
+ * @type: machine type given to KVM_CREATE_VM
+ * @lock: serialises vCPU creation and VM-wide configuration
+ * @slots_lock: serialises memory slot updates
+ * @srcu: protects readers of @memslots against slot removal
+ * @memslots: memory slots, one set per address space
+ * @vcpus: vCPUs by creation index
+ * @vcpu_ids: vCPUs by the id userspace gave them
+ * @nr_vcpus: number of vCPUs created
+ * @max_vcpus: most vCPUs this VM may have
+ * @arch: architecture state
+ */
+struct kvmod_vm {
+	struct kref ref;
+	struct mm_struct *mm;
+	unsigned long type;
+	struct mutex lock;
+	struct mutex slots_lock;
+	struct srcu_struct srcu;
+	struct kvmod_memslots memslots[KVMOD_ADDRESS_SPACE_NUM];
+	struct xarray vcpus;
+	struct xarray vcpu_ids;
+	unsigned int nr_vcpus;
+	unsigned int max_vcpus;
+	struct kvmod_arch_vm arch;
+};
+
+/**
+ * struct kvmod_vcpu - a virtual CPU; lives as long as its VM
+ * @vm: the VM it belongs to
+ * @vcpu_id: id given by userspace to KVM_CREATE_VCPU
+ * @vcpu_idx: creation index within the VM
+ * @mutex: serialises the vCPU's ioctls
+ * @run: the shared kvm_run page, mapped by userspace at offset 0 of the fd
+ * @arch: architecture state
+ */
+struct kvmod_vcpu {
+	struct kvmod_vm *vm;
+	unsigned int vcpu_id;
+	unsigned int vcpu_idx;
+	struct mutex mutex;
+	struct kvm_run *run;
+	struct kvmod_arch_vcpu arch;
+};
+
+/* Memory slots (virt/kvmod/memslot.c). */
+int kvmod_memslot_check_region(const struct kvm_userspace_memory_region2 *mem,
+			       u32 valid_flags);
+int kvmod_set_memory_region(struct kvmod_vm *vm,
+			    const struct kvm_userspace_memory_region2 *mem);
+struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
+					 u64 gfn, u64 npages);
+void kvmod_memslots_init(struct kvmod_vm *vm);
+void kvmod_memslots_destroy(struct kvmod_vm *vm);
+
+/* VMs and vCPUs (virt/kvmod/vm.c, virt/kvmod/vcpu.c). */
+int kvmod_create_vm(unsigned long type);
+void kvmod_vm_get(struct kvmod_vm *vm);
+void kvmod_vm_put(struct kvmod_vm *vm);
+int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id);
+void kvmod_vcpu_destroy(struct kvmod_vcpu *vcpu);
+long kvmod_check_extension(struct kvmod_vm *vm, long ext);
+unsigned int kvmod_vcpu_mmap_size(void);
+
+/*
+ * Architecture hooks. Each architecture implements all of them in
+ * arch/<arch>/kvmod/; a hook returning an errno fails the operation that
+ * called it with that errno.
+ */
+
+/**
+ * kvmod_arch_init() - check the CPU can host guests and set up global state
+ *
+ * Called once at module load. Logs why and returns -ENODEV when the hardware
+ * or the host kernel's mode cannot run guests.
+ */
+int kvmod_arch_init(void);
+
+/** kvmod_arch_exit() - undo kvmod_arch_init() at module unload */
+void kvmod_arch_exit(void);
+
+/**
+ * kvmod_arch_check_extension() - value of an arch-specific capability
+ * @vm: the VM asked through, or NULL when asked through /dev/kvm
+ * @ext: KVM_CAP_* number the core does not answer itself
+ *
+ * Return: the capability's value, 0 when unsupported.
+ */
+long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext);
+
+/**
+ * kvmod_arch_max_vcpus() - largest number of vCPUs (and vCPU id bound)
+ */
+unsigned int kvmod_arch_max_vcpus(void);
+
+/**
+ * kvmod_arch_vm_init() - validate the KVM_CREATE_VM type, set up @vm->arch
+ * @vm: the new VM; @vm->type holds the requested type
+ */
+int kvmod_arch_vm_init(struct kvmod_vm *vm);
+
+/** kvmod_arch_vm_destroy() - release @vm->arch; every vCPU is gone */
+void kvmod_arch_vm_destroy(struct kvmod_vm *vm);
+
+/**
+ * kvmod_arch_vm_ioctl() - VM ioctls the core does not handle
+ *
+ * Return: as the ioctl defines; -EINVAL for an unknown ioctl.
+ */
+long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
+			 unsigned long arg);
+
+/**
+ * kvmod_arch_prepare_memslot() - check a slot about to be created or moved
+ * @vm: the VM
+ * @slot: the slot as it will be
+ *
+ * Return: 0, or -EFAULT when the slot lies beyond the guest physical
+ * address space the VM can map.
+ */
+int kvmod_arch_prepare_memslot(struct kvmod_vm *vm,
+			       const struct kvmod_memslot *slot);
+
+/** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
+int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);
+
+/** kvmod_arch_vcpu_destroy() - release @vcpu->arch */
+void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_ioctl() - vCPU ioctls the core does not handle
+ *
+ * Called with @vcpu->mutex held.
+ * Return: as the ioctl defines; -EINVAL for an unknown ioctl.
+ */
+long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+			   unsigned long arg);
+
+#endif /* __LINUX_KVMOD_HOST_H */

@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Common helpers for kvmod's build and test pipeline; sourced, never run.
+
+set -eo pipefail
+
+KVMOD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KVMOD_CACHE=${KVMOD_CACHE:-$HOME/.cache/kvmod}
+KVMOD_BUILD=${KVMOD_BUILD:-$KVMOD_ROOT/build}
+KVMOD_LINUX_PKG=linux-source-6.12
+# Parallel jobs: the machine has two cores; one more job hides I/O waits.
+KVMOD_JOBS=${KVMOD_JOBS:-$(($(nproc) + 1))}
+mkdir -p "$KVMOD_CACHE" "$KVMOD_BUILD"
+
+log() { printf '[kvmod %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[kvmod] error: %s\n' "$*" >&2; exit 1; }
+
+# Hash of files and strings: the cache key of a build output.
+kvmod_hash() {
+	local f
+	for f in "$@"; do
+		if [ -f "$f" ]; then sha256sum "$f"; else printf '%s\n' "$f"; fi
+	done | sha256sum | cut -c1-16
+}
+
+# Map our ARCH names to the kernel's and the cross compiler's.
+kvmod_arch_setup() {
+	case "$1" in
+	riscv)	KARCH=riscv; CROSS=riscv64-linux-gnu-; QEMU_BIN=qemu-system-riscv64 ;;
+	arm64)	KARCH=arm64; CROSS=aarch64-linux-gnu-; QEMU_BIN=qemu-system-aarch64 ;;
+	*)	die "unknown ARCH '$1' (riscv or arm64)" ;;
+	esac
+	export KARCH CROSS QEMU_BIN
+}
+
+# Debian mirror as configured on this machine (never hard-coded in the tree).
+kvmod_mirror() {
+	local uri
+	uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	      awk '{print $2}' | grep -v security | grep '/debian/*$' | head -n1)
+	[ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/*.list 2>/dev/null | awk '{
+		for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' |
+		grep '/debian/*$' | head -n1)
+	[ -n "$uri" ] || die "no Debian mirror found in /etc/apt"
+	echo "${uri%/}"
+}
+
+# Private apt configuration reaching Debian 13 (trixie) without touching the
+# system's sources. Extra arguments are passed to apt-get.
+kvmod_trixie_apt() {
+	local d=$KVMOD_CACHE/apt-trixie
+	if [ ! -f "$d/.updated" ]; then
+		mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/etc"
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(kvmod_mirror) trixie main" \
+			> "$d/etc/sources.list"
+		: > "$d/status"
+	fi
+	apt-get -q -o APT::Sandbox::User=root -o Dir::Etc::sourcelist="$d/etc/sources.list" \
+		-o Dir::Etc::sourceparts=- -o Dir::State::lists="$d/lists" \
+		-o Dir::Cache="$d/cache" -o Dir::State::status="$d/status" \
+		-o Debug::NoLocking=1 "$@"
+}
+
+kvmod_trixie_update() {
+	local d=$KVMOD_CACHE/apt-trixie i
+	[ -f "$d/.updated" ] && [ -z "$(find "$d/.updated" -mmin +1440)" ] && return 0
+	for i in 1 2 3 4 5; do
+		if kvmod_trixie_apt update >/dev/null; then
+			touch "$d/.updated"
+			return 0
+		fi
+		log "trixie index update failed (try $i), retrying"
+		sleep $((i * 10))
+	done
+	die "cannot update the trixie package index"
+}
