@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds a Linux 6.12 test host kernel from the source that deps.sh unpacked.
+#
+# Usage: kernel.sh ARCH VARIANT     (ARCH riscv|arm64, VARIANT kvmod|upstream)
+#
+# Config: tinyconfig + configs/common.config + configs/ARCH.config +
+# configs/VARIANT.config, then olddefconfig; every option the fragments set
+# must survive (Kconfig silently drops options whose dependencies are unmet,
+# which would make tests skip for the wrong reason).
+# Output: O=$KVMOD_CACHE/kernel/ARCH-VARIANT-HASH with arch/*/boot/Image, a
+# tree prepared for out-of-tree modules (make -C O M=dir modules) and the
+# uAPI headers in O/usr/include. The O path is the only line on stdout;
+# progress goes to stderr. A stamp file marks a finished build for reuse.
+# shellcheck source=scripts/kvmod/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 2 ] || die "usage: kernel.sh riscv|arm64 kvmod|upstream"
+ARCH_NAME=$1
+VARIANT=$2
+kvmod_arch_setup "$ARCH_NAME"
+case "$VARIANT" in
+kvmod|upstream) ;;
+*) die "unknown kernel variant '$VARIANT' (kvmod or upstream)" ;;
+esac
+
+SRC=$KVMOD_CACHE/src/linux
+[ -f "$KVMOD_CACHE/src/.complete" ] || "$KVMOD_ROOT/scripts/kvmod/deps.sh" linux
+CFG=$KVMOD_ROOT/scripts/kvmod/configs
+FRAGS=("$CFG/common.config" "$CFG/$ARCH_NAME.config" "$CFG/$VARIANT.config")
+# The compiler version is part of the key: a new cross gcc means a new kernel.
+HASH=$(kvmod_hash "${FRAGS[@]}" "$KVMOD_ROOT/scripts/kvmod/kernel.sh" \
+	"$(cat "$KVMOD_CACHE/src/version")" "$("${CROSS}gcc" -dumpfullversion)")
+OUT=$KVMOD_CACHE/kernel/$ARCH_NAME-$VARIANT-$HASH
+STAMP=$OUT/.kvmod-complete
+
+mkdir -p "$KVMOD_CACHE/kernel"
+# Serialise builds of the same kernel (make kernel and make check may overlap).
+exec 9>"$OUT.lock"
+flock 9
+
+if [ -f "$STAMP" ]; then
+	echo "$OUT"
+	exit 0
+fi
+
+kmake() {
+	make -C "$SRC" O="$OUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" "$@"
+}
+
+# Checks that every assignment of the fragments is in the final .config.
+verify_config() {
+	local frag line sym want missing=()
+	for frag in "${FRAGS[@]}"; do
+		while IFS= read -r line; do
+			if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+				grep -qxF "$line" "$OUT/.config" ||
+					missing+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$OUT/.config" || echo unset))")
+			elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+				sym=${BASH_REMATCH[1]}
+				want=$(grep -E "^$sym=" "$OUT/.config" || true)
+				[ -z "$want" ] || missing+=("$line (got: $want)")
+			fi
+		done < "$frag"
+	done
+	if [ ${#missing[@]} -ne 0 ]; then
+		printf '[kvmod] config option not as requested: %s\n' "${missing[@]}" >&2
+		die "$ARCH_NAME-$VARIANT: ${#missing[@]} requested option(s) did not survive olddefconfig"
+	fi
+}
+
+log "kernel $ARCH_NAME-$VARIANT: configuring in $OUT"
+rm -rf "$OUT"
+mkdir -p "$OUT"
+LOGF=$OUT/build.log
+start=$(date +%s)
+kmake tinyconfig > "$LOGF" 2>&1 || { tail -n 30 "$LOGF" >&2; die "tinyconfig failed"; }
+# Later assignments override earlier ones when Kconfig reads .config.
+cat "${FRAGS[@]}" >> "$OUT/.config"
+kmake olddefconfig >> "$LOGF" 2>&1 || { tail -n 30 "$LOGF" >&2; die "olddefconfig failed"; }
+verify_config
+
+log "kernel $ARCH_NAME-$VARIANT: building Image, modules, headers (-j$KVMOD_JOBS, log: $LOGF)"
+# modules: also writes Module.symvers, which out-of-tree modpost wants.
+if ! kmake -j"$KVMOD_JOBS" Image modules modules_prepare headers >> "$LOGF" 2>&1; then
+	grep -E 'error|Error' "$LOGF" | tail -n 20 >&2 || true
+	tail -n 20 "$LOGF" >&2
+	die "kernel $ARCH_NAME-$VARIANT build failed (log: $LOGF)"
+fi
+[ -f "$OUT/arch/$KARCH/boot/Image" ] || die "no Image after the build"
+[ -f "$OUT/usr/include/linux/kvm.h" ] || die "no uAPI headers after the build"
+[ -f "$OUT/Module.symvers" ] || die "no Module.symvers after the build"
+secs=$(($(date +%s) - start))
+log "kernel $ARCH_NAME-$VARIANT: built in ${secs}s"
+echo "build_seconds=$secs" > "$STAMP"
+
+# Drop older builds of the same arch and variant: each is several hundred MB.
+for old in "$KVMOD_CACHE/kernel/$ARCH_NAME-$VARIANT-"*; do
+	case "$old" in "$OUT"|*.lock) continue ;; esac
+	log "removing stale kernel build $old"
+	rm -rf "$old" "$old.lock"
+done
+
+echo "$OUT"
