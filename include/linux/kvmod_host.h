@@ -72,20 +72,24 @@ struct kvmod_memslots {
  * @vcpu_ids: vCPUs by the id userspace gave them
  * @nr_vcpus: number of vCPUs created
  * @max_vcpus: most vCPUs this VM may have
+ * @phys_bits: guest physical address width, set by kvmod_arch_vm_init()
+ * @memslot_flags: KVM_MEM_* flags the VM's memory slots may have
  * @arch: architecture state
  */
 struct kvmod_vm {
 	struct kref ref;
 	struct mm_struct *mm;
 	unsigned long type;
-	struct mutex lock;
-	struct mutex slots_lock;
+	struct mutex lock;	/* vCPU creation, VM-wide configuration */
+	struct mutex slots_lock;	/* memory slot updates */
 	struct srcu_struct srcu;
 	struct kvmod_memslots memslots[KVMOD_ADDRESS_SPACE_NUM];
 	struct xarray vcpus;
 	struct xarray vcpu_ids;
 	unsigned int nr_vcpus;
 	unsigned int max_vcpus;
+	unsigned int phys_bits;
+	u32 memslot_flags;
 	struct kvmod_arch_vm arch;
 };
 
@@ -102,7 +106,7 @@ struct kvmod_vcpu {
 	struct kvmod_vm *vm;
 	unsigned int vcpu_id;
 	unsigned int vcpu_idx;
-	struct mutex mutex;
+	struct mutex mutex;	/* one ioctl at a time */
 	struct kvm_run *run;
 	struct kvmod_arch_vcpu arch;
 };
@@ -160,6 +164,8 @@ unsigned int kvmod_arch_max_vcpus(void);
 /**
  * kvmod_arch_vm_init() - validate the KVM_CREATE_VM type, set up @vm->arch
  * @vm: the new VM; @vm->type holds the requested type
+ *
+ * Sets @vm->phys_bits. Return: 0, or -EINVAL for a type the arch rejects.
  */
 int kvmod_arch_vm_init(struct kvmod_vm *vm);
 
@@ -173,17 +179,6 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm);
  */
 long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
-
-/**
- * kvmod_arch_prepare_memslot() - check a slot about to be created or moved
- * @vm: the VM
- * @slot: the slot as it will be
- *
- * Return: 0, or -EFAULT when the slot lies beyond the guest physical
- * address space the VM can map.
- */
-int kvmod_arch_prepare_memslot(struct kvmod_vm *vm,
-			       const struct kvmod_memslot *slot);
 
 /** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmod on arm64: host capability checks, limits and VM-level hooks.
+ * Guests run from a VHE host kernel, i.e. one that itself runs at EL2.
+ */
+
+#define pr_fmt(fmt) "kvmod: " fmt
+
+#include <linux/kvmod_host.h>
+#include <asm/cpufeature.h>
+#include <asm/sysreg.h>
+#include <asm/virt.h>
+
+/* Largest IPA width a VM may ask for. */
+static unsigned int kvmod_arm64_ipa_limit;
+
+/*
+ * Stage-2 tables use 4K pages and four levels: 48 bits at most, whatever
+ * wider physical address range the CPU reports.
+ */
+static unsigned int kvmod_arm64_probe_ipa_limit(void)
+{
+	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+	int parange = cpuid_feature_extract_unsigned_field(mmfr0,
+				ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+
+	return min(id_aa64mmfr0_parange_to_phys_shift(parange), 48U);
+}
+
+int kvmod_arch_init(void)
+{
+	if (!is_kernel_in_hyp_mode()) {
+		pr_err("the kernel does not run at EL2 with VHE (booted at EL1, or VHE disabled)\n");
+		return -ENODEV;
+	}
+	kvmod_arm64_ipa_limit = kvmod_arm64_probe_ipa_limit();
+	pr_info("kernel at EL2 with VHE, IPA limit %u bits\n", kvmod_arm64_ipa_limit);
+	return 0;
+}
+
+void kvmod_arch_exit(void)
+{
+}
+
+unsigned int kvmod_arch_max_vcpus(void)
+{
+	return KVMOD_ARM64_MAX_VCPUS;
+}
+
+long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
+{
+	switch (ext) {
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return kvmod_arm64_ipa_limit;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The type's low byte is the IPA width (0: the default of 40 bits); the
+ * protected-VM bit needs pKVM, which a VHE host does not have.
+ */
+int kvmod_arch_vm_init(struct kvmod_vm *vm)
+{
+	unsigned int ipa = vm->type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
+
+	if (vm->type & ~(unsigned long)KVM_VM_TYPE_ARM_IPA_SIZE_MASK)
+		return -EINVAL;
+	if (!ipa)
+		ipa = KVMOD_ARM64_DEFAULT_IPA;
+	if (ipa < KVMOD_ARM64_MIN_IPA || ipa > kvmod_arm64_ipa_limit)
+		return -EINVAL;
+	vm->phys_bits = ipa;
+	return 0;
+}
+
+void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
+{
+}
+
+long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
+			 unsigned long arg)
+{
+	return -EINVAL;
+}
+
+int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
+{
+	return 0;
+}
+
+void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
+{
+}
+
+long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+			   unsigned long arg)
+{
+	return -EINVAL;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Helpers shared by kvmod's uAPI selftests. */
+#ifndef KVMOD_SELFTEST_UTIL_H
+#define KVMOD_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+
+/* Default VM type: arm64's type 0 means a 40-bit IPA, riscv has only 0. */
+#define VM_TYPE_DEFAULT	0UL
+
+static inline int kvm_open(struct __test_metadata *_metadata)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0) TH_LOG("open /dev/kvm: %s", strerror(errno));
+	return fd;
+}
+
+static inline int vm_create(struct __test_metadata *_metadata, int kvm)
+{
+	int fd = ioctl(kvm, KVM_CREATE_VM, VM_TYPE_DEFAULT);
+
+	ASSERT_GE(fd, 0) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	return fd;
+}
+
+/* Runs an ioctl expected to fail; yields its errno (0 if it succeeded). */
+static inline int ioctl_errno(int fd, unsigned long req, unsigned long arg)
+{
+	int r = ioctl(fd, req, arg);
+
+	if (r >= 0) {
+		/* A stray fd from a wrongly succeeding create must not leak. */
+		if (req == KVM_CREATE_VM || req == KVM_CREATE_VCPU)
+			close(r);
+		return 0;
+	}
+	return errno;
+}
+
+static inline int set_region(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+			     uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+
+	return ioctl(vm, KVM_SET_USER_MEMORY_REGION2, &r) ? errno : 0;
+}
+
+static inline int set_region_v1(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+				uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+
+	return ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) ? errno : 0;
+}
+
+#endif /* KVMOD_SELFTEST_UTIL_H */

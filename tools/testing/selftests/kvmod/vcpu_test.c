@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_CREATE_VCPU and the vCPU fd: id and count limits, the shared kvm_run
+ * mapping, lifetime against the VM fd, and use from another process.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "kvmod_util.h"
+
+FIXTURE(vcpu) {
+	int kvm, vm, mmap_size;
+};
+
+FIXTURE_SETUP(vcpu)
+{
+	self->kvm = kvm_open(_metadata);
+	self->vm = vm_create(_metadata, self->kvm);
+	self->mmap_size = ioctl(self->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ASSERT_GT(self->mmap_size, 0);
+}
+
+FIXTURE_TEARDOWN(vcpu)
+{
+	close(self->vm);
+	close(self->kvm);
+}
+
+TEST_F(vcpu, create)
+{
+	int a = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	int b = ioctl(self->vm, KVM_CREATE_VCPU, 7);
+
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(a, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(EEXIST, ioctl_errno(self->vm, KVM_CREATE_VCPU, 0));
+	EXPECT_EQ(EEXIST, ioctl_errno(self->vm, KVM_CREATE_VCPU, 7));
+	/* A vCPU fd is not a VM fd. */
+	EXPECT_EQ(EINVAL, ioctl_errno(a, KVM_CREATE_VCPU, 1));
+	EXPECT_EQ(EINVAL, ioctl_errno(a, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY));
+	close(a);
+	close(b);
+	/* Closing the fd does not free the id: the vCPU lives with the VM. */
+	EXPECT_EQ(EEXIST, ioctl_errno(self->vm, KVM_CREATE_VCPU, 0));
+}
+
+TEST_F(vcpu, id_limit)
+{
+	long max_id = ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	int fd;
+
+	ASSERT_GT(max_id, 0);
+	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, max_id));
+	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, -1UL));
+	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, 1UL << 32));
+	fd = ioctl(self->vm, KVM_CREATE_VCPU, max_id - 1);
+	EXPECT_GE(fd, 0);
+	close(fd);
+}
+
+TEST_F(vcpu, count_limit)
+{
+	long max = ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	struct rlimit rl = { max + 64, max + 64 };
+	long i;
+
+	ASSERT_GT(max, 0);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	/* Ids spread out from the top, so the count limit is what bites. */
+	for (i = 0; i < max; i++) {
+		int fd = ioctl(self->vm, KVM_CREATE_VCPU, max - 1 - i);
+
+		ASSERT_GE(fd, 0) TH_LOG("vCPU %ld: %s", i, strerror(errno));
+		close(fd);
+	}
+	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, max));
+}
+
+TEST_F(vcpu, run_mapping)
+{
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	struct kvm_run *a, *b;
+
+	ASSERT_GE(fd, 0);
+	a = mmap(NULL, self->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	b = mmap(NULL, self->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, b);
+	/* A fresh vCPU's kvm_run is zeroed and both mappings share it. */
+	EXPECT_EQ(0, a->exit_reason);
+	EXPECT_EQ(0, a->immediate_exit);
+	a->immediate_exit = 1;
+	EXPECT_EQ(1, b->immediate_exit);
+	/* The mapping keeps the vCPU alive after its fd and the VM fd close. */
+	close(fd);
+	close(self->vm);
+	self->vm = vm_create(_metadata, self->kvm);
+	EXPECT_EQ(1, a->immediate_exit);
+	munmap(a, self->mmap_size);
+	munmap(b, self->mmap_size);
+}
+
+TEST_F(vcpu, mapping_beyond_size)
+{
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	size_t len = self->mmap_size + getpagesize();
+	const char *p;
+	int status;
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* The area itself reads fine ... */
+	EXPECT_EQ(0, p[0]);
+	/* ... one byte past it kills with SIGBUS. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		signal(SIGBUS, SIG_DFL);
+		_exit(p[self->mmap_size] + 100);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("child status %#x", status);
+	munmap((void *)p, len);
+	close(fd);
+}
+
+TEST_F(vcpu, unknown_ioctl)
+{
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(EINVAL, ioctl_errno(fd, _IO(KVMIO, 0xfe), 0));
+	EXPECT_EQ(EINVAL, ioctl_errno(fd, KVM_GET_API_VERSION, 0));
+	close(fd);
+}
+
+TEST_F(vcpu, vm_fd_closed_first)
+{
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 3);
+
+	ASSERT_GE(fd, 0);
+	close(self->vm);
+	/* The vCPU fd keeps the VM alive and keeps answering. */
+	EXPECT_EQ(EINVAL, ioctl_errno(fd, _IO(KVMIO, 0xfe), 0));
+	close(fd);
+	self->vm = vm_create(_metadata, self->kvm);
+}
+
+TEST_F(vcpu, other_process)
+{
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	pid_t pid;
+	int status;
+
+	ASSERT_GE(fd, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int a = ioctl_errno(fd, _IO(KVMIO, 0xfe), 0);
+		int b = ioctl_errno(self->vm, KVM_CREATE_VCPU, 1);
+
+		_exit(a == EIO && b == EIO ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
