@@ -10,7 +10,7 @@
 #include <linux/kvm.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
-#include <linux/rbtree_latch.h>
+#include <linux/maple_tree.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -24,7 +24,6 @@
 
 /**
  * struct kvmod_memslot - one guest physical memory region
- * @gfn_node: node in the address space's lookup tree, ordered by guest frame
  * @base_gfn: first guest frame number of the region
  * @npages: number of pages in the region (never zero)
  * @userspace_addr: host virtual address backing @base_gfn
@@ -34,7 +33,6 @@
  * @dirty_bitmap: one bit per page while KVM_MEM_LOG_DIRTY_PAGES is set
  */
 struct kvmod_memslot {
-	struct latch_tree_node gfn_node;
 	u64 base_gfn;
 	u64 npages;
 	u64 userspace_addr;
@@ -46,14 +44,14 @@ struct kvmod_memslot {
 
 /**
  * struct kvmod_memslots - the memory slots of one address space
- * @gfn_tree: slots ordered by guest frame; readers look up without locks
+ * @gfn_tree: guest frame ranges to slots; readers look up without locks
  *	under the VM's SRCU, writers hold the VM's slots_lock
  * @by_id: slot id to slot
  * @nr_pages: pages covered by all slots
  * @nr_slots: number of slots
  */
 struct kvmod_memslots {
-	struct latch_tree_root gfn_tree;
+	struct maple_tree gfn_tree;
 	struct xarray by_id;
 	u64 nr_pages;
 	unsigned int nr_slots;

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Builds kvmod.ko and kvmod_test.ko (KUnit) for ARCH against the prepared
 # kernel build directory KDIR, warnings as errors (W=1), into OUTDIR.
+# KVMOD_SPARSE=1 also runs sparse on every file; any report fails the build.
 # Sources are mirrored into build/<arch>/module so both arches can be built
 # from one checkout; timestamps are kept so rebuilds are incremental.
 #
@@ -24,7 +25,7 @@ mkdir -p "$src" "$out"
 done
 
 extra=()
-[ -n "$KVMOD_SPARSE" ] && extra+=(C=1)
+[ -n "$KVMOD_SPARSE" ] && extra+=(C=2 CHECK="$KVMOD_ROOT/scripts/kvmod/sparse.sh")
 log "building kvmod.ko for $1"
 make -s -C "$kdir" M="$src" ARCH="$KARCH" CROSS_COMPILE="$CROSS" W=1 \
 	KCFLAGS=-Werror CONFIG_KVMOD=m CONFIG_KVMOD_KUNIT_TEST=m \

@@ -3,12 +3,12 @@
  * Guest memory slots: validation of KVM_SET_USER_MEMORY_REGION(2) and the
  * guest-frame lookup.
  *
- * Slots of one address space never overlap, so a tree ordered by guest frame
- * finds the slot holding a frame in O(log n), which keeps lookups and updates
- * fast with tens of thousands of slots. The tree is a latch tree: it keeps two
- * copies so that vCPUs can look up slots without any lock while an update is
- * under way. Writers hold slots_lock; a removed slot is freed only after an
- * SRCU grace period, so a reader never sees freed memory.
+ * Slots of one address space never overlap. A maple tree maps each slot's
+ * guest frame range to the slot: finding the slot of a frame, or any slot in
+ * a range, is O(log n) and lockless (RCU-safe), which keeps lookups and
+ * updates fast with tens of thousands of slots. Writers hold slots_lock; a
+ * removed slot is freed only after an SRCU grace period, so a reader inside
+ * the VM's SRCU read-side section never sees freed memory.
  */
 
 #include <kunit/visibility.h>
@@ -17,43 +17,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-
-/* A range of guest frames; the key of every tree search. */
-struct kvmod_gfn_range {
-	u64 start;
-	u64 end;	/* exclusive */
-};
-
-static inline struct kvmod_memslot *to_slot(struct latch_tree_node *n)
-{
-	return container_of(n, struct kvmod_memslot, gfn_node);
-}
-
-static __always_inline bool slot_less(struct latch_tree_node *a,
-				      struct latch_tree_node *b)
-{
-	return to_slot(a)->base_gfn < to_slot(b)->base_gfn;
-}
-
-/* Zero when the slot intersects the range: slots are disjoint, so at most
- * one ordering is consistent with every slot.
- */
-static __always_inline int slot_comp(void *key, struct latch_tree_node *n)
-{
-	const struct kvmod_gfn_range *r = key;
-	const struct kvmod_memslot *s = to_slot(n);
-
-	if (r->end <= s->base_gfn)
-		return -1;
-	if (r->start >= s->base_gfn + s->npages)
-		return 1;
-	return 0;
-}
-
-static const struct latch_tree_ops kvmod_slot_ops = {
-	.less = slot_less,
-	.comp = slot_comp,
-};
 
 /**
  * kvmod_memslot_find() - find a slot intersecting a range of guest frames
@@ -69,11 +32,9 @@ static const struct latch_tree_ops kvmod_slot_ops = {
 struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
 					 u64 gfn, u64 npages)
 {
-	struct kvmod_gfn_range r = { .start = gfn, .end = gfn + npages };
-	struct latch_tree_node *n;
+	unsigned long index = gfn;
 
-	n = latch_tree_find(&r, &slots->gfn_tree, &kvmod_slot_ops);
-	return n ? to_slot(n) : NULL;
+	return mt_find(&slots->gfn_tree, &index, gfn + npages - 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_memslot_find);
 
@@ -143,40 +104,50 @@ static int alloc_dirty_bitmap(struct kvmod_memslot *slot)
 	return slot->dirty_bitmap ? 0 : -ENOMEM;
 }
 
-/* Install @new in place of @old (either may be NULL). Called with slots_lock. */
-static int replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
-			struct kvmod_memslot *old, struct kvmod_memslot *new)
+/* Map a slot's frames to @entry (NULL: unmap). */
+static void store_range(struct kvmod_memslots *slots,
+			const struct kvmod_memslot *slot, void *entry)
 {
-	int r;
+	/*
+	 * A store needs at most a few small tree nodes. It must not fail
+	 * half-way through an update, after which nothing could be undone
+	 * without allocating again, so it waits for memory instead.
+	 */
+	WARN_ON_ONCE(mtree_store_range(&slots->gfn_tree, slot->base_gfn,
+				       slot->base_gfn + slot->npages - 1, entry,
+				       GFP_KERNEL_ACCOUNT | __GFP_NOFAIL));
+}
 
-	if (new) {
-		r = xa_err(xa_store(&slots->by_id, new->id, new, GFP_KERNEL_ACCOUNT));
-		if (r)
-			return r;
-	} else {
-		xa_erase(&slots->by_id, old->id);
-	}
-
+/*
+ * Install @new in place of @old (either may be NULL); cannot fail. Called
+ * with slots_lock held and, for a new id, its by_id entry reserved.
+ */
+static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
+			 struct kvmod_memslot *old, struct kvmod_memslot *new)
+{
 	if (old) {
-		latch_tree_erase(&old->gfn_node, &slots->gfn_tree, &kvmod_slot_ops);
+		store_range(slots, old, NULL);
 		slots->nr_pages -= old->npages;
 		slots->nr_slots--;
 	}
 	if (new) {
-		latch_tree_insert(&new->gfn_node, &slots->gfn_tree, &kvmod_slot_ops);
+		store_range(slots, new, new);
 		slots->nr_pages += new->npages;
 		slots->nr_slots++;
+		xa_store(&slots->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+	} else {
+		xa_erase(&slots->by_id, old->id);
 	}
 
 	/*
-	 * A moved slot is briefly in neither tree copy: a vCPU faulting on it
-	 * then sees no slot and retries. No reader may hold @old once freed.
+	 * A moved slot is briefly in the tree at neither place: a vCPU
+	 * faulting on it then sees no slot and retries. No reader may hold
+	 * @old once it is freed.
 	 */
 	if (old) {
 		synchronize_srcu(&vm->srcu);
 		free_slot(old);
 	}
-	return 0;
 }
 
 /**
@@ -211,7 +182,11 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 	old = xa_load(&slots->by_id, (u16)mem->slot);
 
 	if (!npages) {
-		r = old ? replace_slot(vm, slots, old, NULL) : -EINVAL;
+		r = -EINVAL;
+		if (old) {
+			replace_slot(vm, slots, old, NULL);
+			r = 0;
+		}
 		goto out;
 	}
 
@@ -251,13 +226,17 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 	new->id = (u16)mem->slot;
 	new->as_id = mem->slot >> 16;
 
+	/* Everything that can fail comes before the update itself. */
 	r = 0;
 	if (new->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		r = alloc_dirty_bitmap(new);
-	if (!r)
-		r = replace_slot(vm, slots, old, new);
-	if (r)
+	if (!r && !old)
+		r = xa_reserve(&slots->by_id, new->id, GFP_KERNEL_ACCOUNT);
+	if (r) {
 		free_slot(new);
+		goto out;
+	}
+	replace_slot(vm, slots, old, new);
 out:
 	mutex_unlock(&vm->slots_lock);
 	return r;
@@ -273,7 +252,8 @@ void kvmod_memslots_init(struct kvmod_vm *vm)
 	int i;
 
 	for (i = 0; i < KVMOD_ADDRESS_SPACE_NUM; i++) {
-		seqcount_latch_init(&vm->memslots[i].gfn_tree.seq);
+		/* RCU mode: lookups need no lock, nodes are freed after a grace period. */
+		mt_init_flags(&vm->memslots[i].gfn_tree, MT_FLAGS_USE_RCU);
 		xa_init(&vm->memslots[i].by_id);
 	}
 }
@@ -293,6 +273,9 @@ void kvmod_memslots_destroy(struct kvmod_vm *vm)
 		xa_for_each(&vm->memslots[i].by_id, id, slot)
 			free_slot(slot);
 		xa_destroy(&vm->memslots[i].by_id);
+		/* No reader is left: leave RCU mode so nodes go at once. */
+		mt_clear_in_rcu(&vm->memslots[i].gfn_tree);
+		mtree_destroy(&vm->memslots[i].gfn_tree);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_memslots_destroy);
