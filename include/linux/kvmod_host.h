@@ -137,8 +137,10 @@ unsigned int kvmod_vcpu_mmap_size(void);
 /**
  * kvmod_arch_init() - check the CPU can host guests and set up global state
  *
- * Called once at module load. Logs why and returns -ENODEV when the hardware
- * or the host kernel's mode cannot run guests.
+ * Called once at module load.
+ *
+ * Return: 0, or -ENODEV (with a kernel log line saying why) when the
+ * hardware or the host kernel's mode cannot run guests.
  */
 int kvmod_arch_init(void);
 
@@ -155,7 +157,9 @@ void kvmod_arch_exit(void);
 long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext);
 
 /**
- * kvmod_arch_max_vcpus() - largest number of vCPUs (and vCPU id bound)
+ * kvmod_arch_max_vcpus() - largest number of vCPUs per VM
+ *
+ * Return: the limit, which also bounds vCPU ids.
  */
 unsigned int kvmod_arch_max_vcpus(void);
 
@@ -163,7 +167,9 @@ unsigned int kvmod_arch_max_vcpus(void);
  * kvmod_arch_vm_init() - validate the KVM_CREATE_VM type, set up @vm->arch
  * @vm: the new VM; @vm->type holds the requested type
  *
- * Sets @vm->phys_bits. Return: 0, or -EINVAL for a type the arch rejects.
+ * Sets @vm->phys_bits.
+ *
+ * Return: 0, or -EINVAL for a type the arch rejects.
  */
 int kvmod_arch_vm_init(struct kvmod_vm *vm);
 
@@ -172,6 +178,9 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm);
 
 /**
  * kvmod_arch_vm_ioctl() - VM ioctls the core does not handle
+ * @vm: the VM
+ * @ioctl: ioctl number
+ * @arg: ioctl argument
  *
  * Return: as the ioctl defines; -EINVAL for an unknown ioctl.
  */
@@ -186,6 +195,9 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu);
 
 /**
  * kvmod_arch_vcpu_ioctl() - vCPU ioctls the core does not handle
+ * @vcpu: the vCPU
+ * @ioctl: ioctl number
+ * @arg: ioctl argument
  *
  * Called with @vcpu->mutex held.
  * Return: as the ioctl defines; -EINVAL for an unknown ioctl.
