@@ -142,10 +142,10 @@ static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
 	/*
 	 * A moved slot is briefly in the tree at neither place: a vCPU
 	 * faulting on it then sees no slot and retries. No reader may hold
-	 * @old once it is freed.
+	 * @old once it is freed. Expedited: VMMs update slots in bursts.
 	 */
 	if (old) {
-		synchronize_srcu(&vm->srcu);
+		synchronize_srcu_expedited(&vm->srcu);
 		free_slot(old);
 	}
 }
