@@ -58,8 +58,8 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 }
 
 /*
- * The type's low byte is the IPA width (0: the default of 40 bits); the
- * protected-VM bit needs pKVM, which a VHE host does not have.
+ * The type's low byte is the IPA width (0: the default of 40 bits). No other
+ * bit is defined (later kernels use one for pKVM, which VHE hosts lack).
  */
 int kvmod_arch_vm_init(struct kvmod_vm *vm)
 {
