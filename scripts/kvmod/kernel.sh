@@ -82,7 +82,17 @@ verify_config
 
 log "kernel $ARCH_NAME-$VARIANT: building Image, modules, headers (-j$KVMOD_JOBS, log: $LOGF)"
 # modules: also writes Module.symvers, which out-of-tree modpost wants.
-if ! kmake -j"$KVMOD_JOBS" Image modules modules_prepare headers >> "$LOGF" 2>&1; then
+kmake -j"$KVMOD_JOBS" Image modules modules_prepare headers >> "$LOGF" 2>&1 &
+pid=$!
+# A progress line a minute: the build takes several minutes on two cores.
+ticks=0
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 5
+	ticks=$((ticks + 1))
+	[ $((ticks % 12)) -eq 0 ] &&
+		log "kernel $ARCH_NAME-$VARIANT: building, $(($(date +%s) - start))s, $(grep -c '^  CC' "$LOGF" || true) files compiled"
+done
+if ! wait "$pid"; then
 	grep -E 'error|Error' "$LOGF" | tail -n 20 >&2 || true
 	tail -n 20 "$LOGF" >&2
 	die "kernel $ARCH_NAME-$VARIANT build failed (log: $LOGF)"
