@@ -26,6 +26,10 @@
  *   prog NAME TIMEOUT PATH [ARG...] any other program (upstream selftests,
  *                                   tools): output as '# ' comments, the
  *                                   exit status is the single result
+ *
+ * For run and prog alike, exit status 0 with TAP results at column 0 that
+ * are all skips (kselftest's ksft_finished() exits 0 then) is a skip, not a
+ * pass: nothing was tested.
  *   kunit NAME                      /sys/kernel/debug/kunit/<suite>/results
  *                                   of the suites loaded so far, as subtests
  *   check-dev NAME PATH             PATH is a character device that opens
@@ -426,12 +430,42 @@ static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 	return timed_out ? -1 : status;
 }
 
+/*
+ * True if the program printed TAP results (at column 0) and all of them are
+ * skips: kselftest's ksft_finished() exits 0 then, but nothing was tested.
+ */
+static int all_skipped(const struct buf *o)
+{
+	size_t total = 0, skips = 0;
+	const char *s, *e;
+
+	if (!o->len)
+		return 0;
+	for (s = o->p; s < o->p + o->len; s = e + 1) {
+		e = memchr(s, '\n', o->p + o->len - s);
+		if (!e)
+			e = o->p + o->len;
+		if (!strncmp(s, "not ok ", 7)) {
+			total++;
+		} else if (!strncmp(s, "ok ", 3)) {
+			const char *h = memchr(s, '#', e - s);
+
+			total++;
+			while (h && h < e && (*h == '#' || *h == ' ' || *h == '\t'))
+				h++;
+			if (h && e - h >= 4 && !strncasecmp(h, "skip", 4))
+				skips++;
+		}
+	}
+	return total && skips == total;
+}
+
 static void step_run(char **argv, int argc, int tap_output)
 {
 	struct buf o = { 0 };
 	const char *name;
 	double secs = 0;
-	int timeout, status;
+	int timeout, status, skipped;
 	char *end;
 
 	if (argc < 4) {
@@ -446,11 +480,14 @@ static void step_run(char **argv, int argc, int tap_output)
 	}
 	say("kvmod-init: running %s (timeout %d s)\n", name, timeout);
 	status = run_program(argv + 3, timeout, &o, &secs);
+	skipped = all_skipped(&o);
 	emit_output(&o, tap_output ? "    " : "# ");
 	free(o.p);
 	tap("# %s: %.1f s", name, secs);
 	if (status == -1)
 		result(0, name, "# TIMEOUT after %d s (process group killed)", timeout);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && skipped)
+		result(1, name, "# SKIP every sub-test skipped");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		result(1, name, NULL);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
