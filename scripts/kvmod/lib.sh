@@ -15,11 +15,13 @@ mkdir -p "$KVMOD_CACHE" "$KVMOD_BUILD"
 log() { printf '[kvmod %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[kvmod] error: %s\n' "$*" >&2; exit 1; }
 
-# Hash of files and strings: the cache key of a build output.
+# Hash of files and strings: the cache key of a build output. Files count by
+# content only, not by path, so that a checkout in another folder (CI's fresh
+# clone) finds the same cached builds.
 kvmod_hash() {
 	local f
 	for f in "$@"; do
-		if [ -f "$f" ]; then sha256sum "$f"; else printf '%s\n' "$f"; fi
+		if [ -f "$f" ]; then sha256sum < "$f"; else printf '%s\n' "$f"; fi
 	done | sha256sum | cut -c1-16
 }
 
