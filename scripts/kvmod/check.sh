@@ -62,6 +62,31 @@ write_plan() {
 	echo "klog-clean klog-clean"
 }
 
+# A host that cannot run guests (riscv without the H extension, arm64 with
+# the kernel at EL1): kvmod.ko must refuse to load with ENODEV and log why.
+# Prints the boot's result lines, named refuse:*, for the arch's TAP file.
+refusal_boot() {
+	local arch=$1 image=$2 ko=$3 work=$KVMOD_BUILD/$1/refuse qemu_args reason
+	case "$arch" in
+	riscv)
+		qemu_args="-cpu rv64,h=false"
+		reason="the CPU lacks the RISC-V H (hypervisor) extension" ;;
+	arm64)
+		qemu_args="-M virt,virtualization=off"
+		reason="the kernel does not run at EL2 with VHE" ;;
+	esac
+	rm -rf "$work/staging"
+	mkdir -p "$work/staging/etc/kvmod" "$work/staging/lib/modules/kvmod"
+	cp "$ko" "$work/staging/lib/modules/kvmod/"
+	{
+		echo "insmod-refused refuse:load ENODEV /lib/modules/kvmod/kvmod.ko"
+		echo "klog-has refuse:reason kvmod: $reason"
+		echo "klog-clean refuse:klog-clean"
+	} > "$work/staging/etc/kvmod/plan"
+	KVMOD_QEMU_ARGS="$qemu_args" th_boot "$arch" "$image" "$work/staging" "$work"
+	grep -v -e '^TAP version' -e '^1\.\.' "$work/results.tap"
+}
+
 # Builds and runs one arch; writes $RESULTS/check-ARCH.tap.
 check_arch() {
 	local arch=$1 tap=$RESULTS/check-$1.tap kdir image staging work upstream
@@ -111,6 +136,7 @@ check_arch() {
 	work=$out/check
 	th_boot "$arch" "$image" "$staging" "$work"
 	cp "$work/results.tap" "$tap"
+	refusal_boot "$arch" "$image" "$out/ko/kvmod.ko" >> "$tap"
 	for n in "${unknown[@]}"; do
 		echo "not ok - ratchet: $n is no upstream selftest program" >> "$tap"
 	done

@@ -33,6 +33,9 @@
  *   kunit NAME                      /sys/kernel/debug/kunit/<suite>/results
  *                                   of the suites loaded so far, as subtests
  *   check-dev NAME PATH             PATH is a character device that opens
+ *   insmod-refused NAME ERR PATH    finit_module() must fail with errno
+ *                                   name ERR (e.g. ENODEV)
+ *   klog-has NAME TEXT...           the kernel log contains TEXT
  *   klog-clean NAME                 the kernel log has no warning, BUG,
  *                                   oops, lockdep or sleep-in-atomic report
  *
@@ -301,6 +304,32 @@ static void step_insmod(char **argv, int argc)
 		result(0, argv[1], "(finit_module %s: %s %s)", argv[2], errname(err), strerror(err));
 	else
 		result(1, argv[1], NULL);
+}
+
+/* insmod-refused NAME ERRNAME PATH: loading must fail with exactly ERRNAME. */
+static void step_insmod_refused(char **argv, int argc)
+{
+	int fd, ret, err;
+
+	if (argc != 4) {
+		result(0, argc > 1 ? argv[1] : "insmod-refused",
+		       "# bad plan line: insmod-refused NAME ERRNAME PATH");
+		return;
+	}
+	fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		result(0, argv[1], "(open %s: %s)", argv[3], errname(err));
+		return;
+	}
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	err = errno;
+	close(fd);
+	if (!ret)
+		result(0, argv[1], "(%s loaded; expected %s)", argv[3], argv[2]);
+	else
+		result(!strcmp(errname(err), argv[2]), argv[1], "(finit_module: %s)",
+		       errname(err));
 }
 
 static void step_rmmod(char **argv, int argc)
@@ -636,31 +665,43 @@ static const char *const bad_klog[] = {
 	NULL
 };
 
+/* The whole kernel log, NUL-terminated and sanitized; NULL on failure. */
+static char *read_klog(const char *name)
+{
+	int size, n;
+	char *log;
+
+	size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	if (size <= 0)
+		size = 1 << 20;
+	log = malloc(size + 1);
+	if (!log) {
+		result(0, name, "# out of memory");
+		return NULL;
+	}
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, size);
+	if (n < 0) {
+		result(0, name, "# klogctl: %s", strerror(errno));
+		free(log);
+		return NULL;
+	}
+	log[n] = 0;
+	sanitize(log, n);
+	return log;
+}
+
 static void step_klog_clean(char **argv, int argc)
 {
-	int size, n, i, bad = 0;
+	int i, bad = 0;
 	char *log, *s, *e;
 
 	if (argc != 2) {
 		result(0, argc > 1 ? argv[1] : "klog-clean", "# bad plan line: klog-clean NAME");
 		return;
 	}
-	size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	if (size <= 0)
-		size = 1 << 20;
-	log = malloc(size + 1);
-	if (!log) {
-		result(0, argv[1], "# out of memory");
+	log = read_klog(argv[1]);
+	if (!log)
 		return;
-	}
-	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, size);
-	if (n < 0) {
-		result(0, argv[1], "# klogctl: %s", strerror(errno));
-		free(log);
-		return;
-	}
-	log[n] = 0;
-	sanitize(log, n);
 	for (s = log; *s; s = e) {
 		e = strchr(s, '\n');
 		if (e)
@@ -681,6 +722,29 @@ static void step_klog_clean(char **argv, int argc)
 		result(0, argv[1], "# %d kernel log line(s) report problems", bad);
 	else
 		result(1, argv[1], NULL);
+}
+
+/* klog-has NAME WORD...: the kernel log holds the words, blank-separated. */
+static void step_klog_has(char **argv, int argc)
+{
+	char text[1024] = "";
+	char *log;
+	int i;
+
+	if (argc < 3) {
+		result(0, argc > 1 ? argv[1] : "klog-has", "# bad plan line: klog-has NAME TEXT");
+		return;
+	}
+	for (i = 2; i < argc; i++) {
+		if (i > 2)
+			strncat(text, " ", sizeof(text) - strlen(text) - 1);
+		strncat(text, argv[i], sizeof(text) - strlen(text) - 1);
+	}
+	log = read_klog(argv[1]);
+	if (!log)
+		return;
+	result(strstr(log, text) != NULL, argv[1], "# \"%s\"", text);
+	free(log);
 }
 
 /* ---- setup and plan ---- */
@@ -815,6 +879,10 @@ int main(void)
 			step_check_dev(argv, argc);
 		else if (!strcmp(argv[0], "klog-clean"))
 			step_klog_clean(argv, argc);
+		else if (!strcmp(argv[0], "klog-has"))
+			step_klog_has(argv, argc);
+		else if (!strcmp(argv[0], "insmod-refused"))
+			step_insmod_refused(argv, argc);
 		else
 			result(0, argc > 1 ? argv[1] : argv[0], "# unknown plan command '%s'", argv[0]);
 		flush_results(0);
