@@ -31,6 +31,7 @@ TOOL_TIMEOUT=120
 RESULTS=$KVMOD_BUILD/results
 mkdir -p "$RESULTS"
 
+th_lock
 T_START=$(date +%s)
 "$TH_SCRIPTS/deps.sh" all
 

@@ -31,6 +31,7 @@ MAX_BOOTS=${KVMOD_COMPAT_BOOTS:-4}
 RESULTS=$KVMOD_BUILD/results
 mkdir -p "$RESULTS"
 
+th_lock
 "$TH_SCRIPTS/deps.sh" all
 
 compat_arch() {

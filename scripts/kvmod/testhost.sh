@@ -19,6 +19,17 @@ TH_BOOT_SLACK=${KVMOD_BOOT_SLACK:-240}
 # Default per-program timeout (seconds) inside the guest.
 TH_PROG_TIMEOUT=300
 
+# One check/compat run at a time per build tree: two runs would share
+# staging dirs and results disks (QEMU refuses a disk image another QEMU
+# holds), and one run's builds would load the other's guests.
+th_lock() {
+	exec 8>"$KVMOD_BUILD/.testhost.lock"
+	if ! flock -n 8; then
+		log "another check or compat run is active in $KVMOD_BUILD: waiting for it"
+		flock 8
+	fi
+}
+
 # Upstream KVM selftest programs of the linux source for ARCH, as built paths
 # relative to the output dir (e.g. aarch64/vgic_init, arch_timer).
 th_upstream_list() {
