@@ -26,10 +26,6 @@
  *   prog NAME TIMEOUT PATH [ARG...] any other program (upstream selftests,
  *                                   tools): output as '# ' comments, the
  *                                   exit status is the single result
- *
- * For run and prog alike, exit status 0 with TAP results at column 0 that
- * are all skips (kselftest's ksft_finished() exits 0 then) is a skip, not a
- * pass: nothing was tested.
  *   kunit NAME                      /sys/kernel/debug/kunit/<suite>/results
  *                                   of the suites loaded so far, as subtests
  *   check-dev NAME PATH             PATH is a character device that opens
@@ -38,6 +34,10 @@
  *   klog-has NAME TEXT...           the kernel log contains TEXT
  *   klog-clean NAME                 the kernel log has no warning, BUG,
  *                                   oops, lockdep or sleep-in-atomic report
+ *
+ * For run and prog alike, exit status 0 with TAP results at column 0 that
+ * are all skips (kselftest's ksft_finished() exits 0 then) is a skip, not a
+ * pass: nothing was tested.
  *
  * TIMEOUT is in seconds; on expiry the program's whole process group gets
  * SIGKILL and the step fails. No step can stop the plan: every failure is
