@@ -476,6 +476,13 @@ static int all_skipped(const struct buf *o)
 			e = o->p + o->len;
 		if (!strncmp(s, "not ok ", 7)) {
 			total++;
+		} else if (e - s > 6 && !memcmp(e - 6, ": PASS", 6)) {
+			/* get-reg-list's line for a configuration that passed */
+			total++;
+		} else if (!strncmp(s, "1..0 ", 5) && memmem(s, e - s, "# SKIP", 6)) {
+			/* kselftest's whole-program skip (TEST_REQUIRE) */
+			total++;
+			skips++;
 		} else if (!strncmp(s, "ok ", 3)) {
 			const char *h = memchr(s, '#', e - s);
 
