@@ -68,6 +68,9 @@ th_upstream_build() {
 	work=$out/src
 	mkdir -p "$work"
 	cp -a "$KVMOD_CACHE/src/linux/tools" "$KVMOD_CACHE/src/linux/scripts" "$work/"
+	# arm64's selftests generate sysreg definitions with the kernel's own tool.
+	mkdir -p "$work/arch/arm64"
+	cp -a "$KVMOD_CACHE/src/linux/arch/arm64/tools" "$work/arch/arm64/"
 	log=$out/build.log
 	# LDFLAGS on the command line replaces the Makefile's -pthread -no-pie.
 	if ! make -C "$work/tools/testing/selftests/kvm" ARCH="$KARCH" \
