@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make run: boots ARCH's QEMU test host with kvmod loaded and shows what
+# /dev/kvm offers, creating a VM and a vCPU with kvmod-vmm. Until the VMM
+# boots Linux guests, this is what "running" kvmod means.
+#
+# Usage: run.sh [ARCH]    (default riscv)
+# shellcheck source=scripts/kvmod/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/kvmod/testhost.sh
+. "$KVMOD_ROOT/scripts/kvmod/testhost.sh"
+
+arch=${1:-riscv}
+kvmod_arch_setup "$arch"
+out=$KVMOD_BUILD/$arch
+"$TH_SCRIPTS/deps.sh" all
+kdir=$("$TH_SCRIPTS/kernel.sh" "$arch" kvmod)
+"$TH_SCRIPTS/build-module.sh" "$arch" "$kdir" "$out/ko"
+"$TH_SCRIPTS/build-tests.sh" "$arch" "$kdir" "$out/tests"
+
+staging=$out/run-staging
+rm -rf "$staging"
+mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests"
+cp "$out/ko/kvmod.ko" "$staging/lib/modules/kvmod/"
+cp "$out/tests/kvmod-vmm" "$staging/tests/"
+cat > "$staging/etc/kvmod/plan" <<'PLAN'
+# make run: load kvmod, use /dev/kvm like a VMM, unload
+insmod kvmod-load /lib/modules/kvmod/kvmod.ko
+check-dev kvm-dev /dev/kvm
+prog kvmod-vmm-info 120 /tests/kvmod-vmm info
+rmmod kvmod-unload kvmod
+klog-clean klog-clean
+PLAN
+
+log "booting the $arch host (QEMU, TCG) with kvmod"
+th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$out/run"
+echo "---- $arch host: kernel messages from kvmod ----"
+grep -a 'kvmod:' "$out/run/serial.log" | sed 's/^\[[^]]*\] //' || true
+echo "---- $arch host: kvmod-vmm info ----"
+sed -n 's/^# //p' "$out/run/results.tap" | grep -v '^kvmod-vmm-info:' || true
+echo "---- $arch host: steps ----"
+grep -E '^(not )?ok' "$out/run/results.tap"
+read -r _ failed _ < <(th_count "$out/run/results.tap")
+[ "$failed" -eq 0 ]
