@@ -283,7 +283,8 @@ static void step_insmod(char **argv, int argc)
 	int fd, i, ret, err;
 
 	if (argc < 3) {
-		result(0, argc > 1 ? argv[1] : "insmod", "# bad plan line: insmod NAME PATH [PARAMS]");
+		result(0, argc > 1 ? argv[1] : "insmod",
+		       "# bad plan line: insmod NAME PATH [PARAMS]");
 		return;
 	}
 	for (i = 3; i < argc; i++) {
@@ -301,7 +302,8 @@ static void step_insmod(char **argv, int argc)
 	err = errno;
 	close(fd);
 	if (ret)
-		result(0, argv[1], "(finit_module %s: %s %s)", argv[2], errname(err), strerror(err));
+		result(0, argv[1], "(finit_module %s: %s %s)", argv[2], errname(err),
+		       strerror(err));
 	else
 		result(1, argv[1], NULL);
 }
@@ -349,7 +351,8 @@ static void step_rmmod(char **argv, int argc)
 		usleep(100000);
 	}
 	if (ret)
-		result(0, argv[1], "(delete_module %s: %s %s)", argv[2], errname(err), strerror(err));
+		result(0, argv[1], "(delete_module %s: %s %s)", argv[2], errname(err),
+		       strerror(err));
 	else
 		result(1, argv[1], NULL);
 }
@@ -505,7 +508,8 @@ static void step_run(char **argv, int argc, int tap_output)
 	char *end;
 
 	if (argc < 4) {
-		result(0, argc > 1 ? argv[1] : "run", "# bad plan line: %s NAME TIMEOUT PATH [ARGS]", argv[0]);
+		result(0, argc > 1 ? argv[1] : "run",
+		       "# bad plan line: %s NAME TIMEOUT PATH [ARGS]", argv[0]);
 		return;
 	}
 	name = argv[1];
@@ -750,7 +754,7 @@ static void step_klog_has(char **argv, int argc)
 	log = read_klog(argv[1]);
 	if (!log)
 		return;
-	result(strstr(log, text) != NULL, argv[1], "# \"%s\"", text);
+	result(!!strstr(log, text), argv[1], "# \"%s\"", text);
 	free(log);
 }
 
@@ -891,7 +895,8 @@ int main(void)
 		else if (!strcmp(argv[0], "insmod-refused"))
 			step_insmod_refused(argv, argc);
 		else
-			result(0, argc > 1 ? argv[1] : argv[0], "# unknown plan command '%s'", argv[0]);
+			result(0, argc > 1 ? argv[1] : argv[0],
+			       "# unknown plan command '%s'", argv[0]);
 		flush_results(0);
 	}
 	flush_results(1);
