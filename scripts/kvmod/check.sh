@@ -65,7 +65,7 @@ write_plan() {
 
 # A host that cannot run guests (riscv without the H extension, arm64 with
 # the kernel at EL1): kvmod.ko must refuse to load with ENODEV and log why.
-# Prints the boot's result lines, named refuse:*, for the arch's TAP file.
+# Results in build/ARCH/refuse/results.tap (steps named refuse:*).
 refusal_boot() {
 	local arch=$1 image=$2 ko=$3 work=$KVMOD_BUILD/$1/refuse qemu_args reason
 	case "$arch" in
@@ -85,7 +85,21 @@ refusal_boot() {
 		echo "klog-clean refuse:klog-clean"
 	} > "$work/staging/etc/kvmod/plan"
 	KVMOD_QEMU_ARGS="$qemu_args" th_boot "$arch" "$image" "$work/staging" "$work"
-	grep -v -e '^TAP version' -e '^1\.\.' "$work/results.tap"
+}
+
+# Appends the refusal boot to the arch's TAP file as one more top-level test
+# (its steps as an indented subtest) and raises the plan line to match.
+append_refusal() {
+	local tap=$1 work=$2 n failed
+	n=$(grep -cE '^(not )?ok [0-9]+ ' "$tap" || true)
+	grep -E '^ *(not )?ok|^ *#' "$work/results.tap" | sed 's/^/    /' >> "$tap"
+	read -r _ failed _ < <(th_count "$work/results.tap")
+	if [ "$failed" -eq 0 ]; then
+		echo "ok $((n + 1)) - refusal-boot" >> "$tap"
+	else
+		echo "not ok $((n + 1)) - refusal-boot" >> "$tap"
+	fi
+	sed -i "0,/^1\.\.$n\$/s//1..$((n + 1))/" "$tap"
 }
 
 # Builds and runs one arch; writes $RESULTS/check-ARCH.tap.
@@ -137,7 +151,8 @@ check_arch() {
 	work=$out/check
 	th_boot "$arch" "$image" "$staging" "$work"
 	cp "$work/results.tap" "$tap"
-	refusal_boot "$arch" "$image" "$out/ko/kvmod.ko" >> "$tap"
+	refusal_boot "$arch" "$image" "$out/ko/kvmod.ko"
+	append_refusal "$tap" "$KVMOD_BUILD/$arch/refuse"
 	for n in "${unknown[@]}"; do
 		echo "not ok - ratchet: $n is no upstream selftest program" >> "$tap"
 	done
