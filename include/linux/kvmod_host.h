@@ -11,6 +11,10 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/maple_tree.h>
+#include <linux/mmu_notifier.h>
+#include <linux/rcuwait.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -72,6 +76,11 @@ struct kvmod_memslots {
  * @max_vcpus: most vCPUs this VM may have
  * @phys_bits: guest physical address width, set by kvmod_arch_vm_init()
  * @memslot_flags: KVM_MEM_* flags the VM's memory slots may have
+ * @mmu_notifier: tells the VM when host mappings of guest memory change
+ * @mmu_lock: serialises changes of the guest's stage-2 mappings
+ * @mmu_invalidate_seq: bumped at the end of every invalidation
+ * @mmu_invalidate_in_progress: invalidations begun but not yet ended
+ * @mmu_notifier_on: @mmu_notifier is registered
  * @arch: architecture state
  */
 struct kvmod_vm {
@@ -88,7 +97,19 @@ struct kvmod_vm {
 	unsigned int max_vcpus;
 	unsigned int phys_bits;
 	u32 memslot_flags;
+	struct mmu_notifier mmu_notifier;
+	spinlock_t mmu_lock;	/* stage-2 page tables */
+	unsigned long mmu_invalidate_seq;
+	unsigned long mmu_invalidate_in_progress;
+	bool mmu_notifier_on;
 	struct kvmod_arch_vm arch;
+};
+
+/* kvmod_vcpu.mode: where the vCPU thread is, as seen by kicks. */
+enum kvmod_vcpu_mode {
+	KVMOD_OUTSIDE_GUEST_MODE,
+	KVMOD_IN_GUEST_MODE,
+	KVMOD_EXITING_GUEST_MODE,
 };
 
 /**
@@ -98,6 +119,13 @@ struct kvmod_vm {
  * @vcpu_idx: creation index within the VM
  * @mutex: serialises the vCPU's ioctls
  * @run: the shared kvm_run page, mapped by userspace at offset 0 of the fd
+ * @cpu: host CPU the vCPU's state is loaded on, -1 when not loaded
+ * @mode: a &enum kvmod_vcpu_mode; kicks only interrupt %KVMOD_IN_GUEST_MODE
+ * @requests: KVMOD_REQ_* bits the vCPU handles before it enters the guest
+ * @wait: where a halted vCPU thread sleeps
+ * @kick_csd: interrupts the CPU the vCPU runs on, to make it leave the guest
+ * @kick_inflight: bit 0 is set while @kick_csd is queued
+ * @ran_once: KVM_RUN was called; some configuration is frozen from then on
  * @arch: architecture state
  */
 struct kvmod_vcpu {
@@ -106,8 +134,72 @@ struct kvmod_vcpu {
 	unsigned int vcpu_idx;
 	struct mutex mutex;	/* one ioctl at a time */
 	struct kvm_run *run;
+	int cpu;
+	int mode;
+	unsigned long requests;
+	struct rcuwait wait;
+	call_single_data_t kick_csd;
+	unsigned long kick_inflight;
+	bool ran_once;
 	struct kvmod_arch_vcpu arch;
 };
+
+/**
+ * kvmod_make_request() - ask a vCPU to do something before it next enters
+ * @req: request bit (KVMOD_REQ_*)
+ * @vcpu: the vCPU
+ *
+ * Pair with kvmod_vcpu_kick() when the vCPU may be in the guest.
+ */
+static inline void kvmod_make_request(int req, struct kvmod_vcpu *vcpu)
+{
+	/* Whatever the request asks for must be visible before the bit. */
+	smp_wmb();
+	set_bit(req, &vcpu->requests);
+}
+
+/**
+ * kvmod_check_request() - take a pending request
+ * @req: request bit (KVMOD_REQ_*)
+ * @vcpu: the vCPU, called by its own thread
+ *
+ * Return: true when @req was pending; it is cleared.
+ */
+static inline bool kvmod_check_request(int req, struct kvmod_vcpu *vcpu)
+{
+	if (!test_bit(req, &vcpu->requests))
+		return false;
+	clear_bit(req, &vcpu->requests);
+	/* Pairs with kvmod_make_request(). */
+	smp_mb__after_atomic();
+	return true;
+}
+
+/* Memory notifier and stage-2 invalidation (virt/kvmod/mmu.c). */
+int kvmod_mmu_init(struct kvmod_vm *vm);
+void kvmod_mmu_destroy(struct kvmod_vm *vm);
+void kvmod_mmu_unmap_slot(struct kvmod_vm *vm, struct kvmod_memslot *slot);
+unsigned long kvmod_mmu_seq_begin(struct kvmod_vm *vm);
+bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
+
+/* vCPU run-loop helpers (virt/kvmod/vcpu.c). */
+void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu);
+int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu);
+bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu);
+struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id);
+
+/**
+ * kvmod_memslot_hva() - host address of a guest frame in a slot
+ * @slot: the slot holding @gfn
+ * @gfn: the guest frame number
+ *
+ * Return: the host virtual address of the frame's first byte.
+ */
+static inline unsigned long kvmod_memslot_hva(const struct kvmod_memslot *slot,
+					      u64 gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
 
 /* Memory slots (virt/kvmod/memslot.c). */
 int kvmod_memslot_check_region(const struct kvm_userspace_memory_region2 *mem,
@@ -204,5 +296,44 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu);
  */
 long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg);
+
+/**
+ * kvmod_arch_vcpu_run() - KVM_RUN: run the guest until userspace must act
+ * @vcpu: the vCPU, with @vcpu->mutex held
+ *
+ * Completes the exit userspace handled, then runs the guest. Signals and
+ * kvm_run.immediate_exit end the run with %KVM_EXIT_INTR and -EINTR.
+ *
+ * Return: 0 with @vcpu->run describing the exit, or a negative errno.
+ */
+int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_runnable() - whether a halted vCPU should wake up
+ * @vcpu: the vCPU
+ *
+ * Return: true when an interrupt is pending for it or it was kicked for
+ * a reason that needs its thread.
+ */
+bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_unmap_gfn_range() - drop stage-2 mappings of guest frames
+ * @vm: the VM, with @vm->mmu_lock held
+ * @start: first guest frame
+ * @end: guest frame after the last one
+ *
+ * Return: true when something was unmapped and TLBs need flushing.
+ */
+bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end);
+
+/**
+ * kvmod_arch_flush_remote_tlbs() - flush the VM's stage-2 TLB entries
+ * @vm: the VM
+ *
+ * Every host CPU that may cache the VM's translations is flushed before
+ * this returns.
+ */
+void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm);
 
 #endif /* __LINUX_KVMOD_HOST_H */

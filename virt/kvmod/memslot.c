@@ -146,6 +146,8 @@ static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
 	 */
 	if (old) {
 		synchronize_srcu_expedited(&vm->srcu);
+		/* Refaults find @new (or nothing) and map accordingly. */
+		kvmod_mmu_unmap_slot(vm, old);
 		free_slot(old);
 	}
 }

@@ -79,6 +79,7 @@ static int memslot_test_init(struct kunit *test)
 		return -ENOMEM;
 	}
 	mutex_init(&vm->slots_lock);
+	spin_lock_init(&vm->mmu_lock);
 	kvmod_memslots_init(vm);
 	vm->phys_bits = 40;
 	vm->memslot_flags = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY;

@@ -10,7 +10,9 @@
 #include <linux/kvmod_host.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 
 static vm_fault_t kvmod_vcpu_fault(struct vm_fault *vmf)
 {
@@ -43,6 +45,102 @@ static int kvmod_vcpu_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/**
+ * kvmod_vcpu_kick() - make a vCPU notice new requests or interrupts
+ * @vcpu: the vCPU
+ *
+ * Wakes it when halted; interrupts the guest when it runs on another CPU.
+ */
+void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu)
+{
+	int cpu;
+
+	rcuwait_wake_up(&vcpu->wait);
+
+	/*
+	 * Only a vCPU in the guest needs an IPI: one outside it checks its
+	 * requests, with interrupts off, after setting IN_GUEST_MODE.
+	 */
+	if (cmpxchg(&vcpu->mode, KVMOD_IN_GUEST_MODE,
+		    KVMOD_EXITING_GUEST_MODE) != KVMOD_IN_GUEST_MODE)
+		return;
+	/*
+	 * Any interrupt makes the guest exit. An asynchronous function call
+	 * may be sent from any context, timers included; one in flight is
+	 * enough, and the bit keeps the csd to one sender at a time.
+	 */
+	cpu = READ_ONCE(vcpu->cpu);
+	preempt_disable();
+	if (cpu >= 0 && cpu != smp_processor_id() &&
+	    !test_and_set_bit(0, &vcpu->kick_inflight) &&
+	    smp_call_function_single_async(cpu, &vcpu->kick_csd))
+		clear_bit(0, &vcpu->kick_inflight);
+	preempt_enable();
+}
+
+/* The interrupt is the message: the guest has exited once this runs. */
+static void kvmod_vcpu_kick_fn(void *info)
+{
+	struct kvmod_vcpu *vcpu = info;
+
+	clear_bit_unlock(0, &vcpu->kick_inflight);
+}
+
+/**
+ * kvmod_vcpu_exit_pending() - whether the vCPU thread must leave the guest
+ * @vcpu: the vCPU, called by its own thread
+ *
+ * Return: true on a pending request, signal or reschedule.
+ */
+bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->requests) || signal_pending(current) ||
+	       need_resched();
+}
+
+/**
+ * kvmod_vcpu_halt() - sleep until the vCPU has something to do
+ * @vcpu: the vCPU, called by its own thread outside the guest
+ *
+ * Return: 0 when woken by an interrupt, request or kick; -EINTR on a signal.
+ */
+int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu)
+{
+	return rcuwait_wait_event(&vcpu->wait,
+				  kvmod_arch_vcpu_runnable(vcpu) ||
+				  READ_ONCE(vcpu->requests),
+				  TASK_INTERRUPTIBLE);
+}
+
+/**
+ * kvmod_get_vcpu_by_id() - find a vCPU by the id userspace gave it
+ * @vm: the VM
+ * @id: vCPU id
+ *
+ * Return: the vCPU or NULL. vCPUs live as long as their VM.
+ */
+struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id)
+{
+	return xa_load(&vm->vcpu_ids, id);
+}
+
+static long kvmod_vcpu_run(struct kvmod_vcpu *vcpu, unsigned long arg)
+{
+	int r;
+
+	if (arg)
+		return -EINVAL;
+	vcpu->ran_once = true;
+	r = kvmod_arch_vcpu_run(vcpu);
+	/*
+	 * Interrupted by a signal; an immediate exit leaves the last exit
+	 * in place, so a VMM may look at it again (selftests' ucalls do).
+	 */
+	if (r == -EINTR && !READ_ONCE(vcpu->run->immediate_exit__unsafe))
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+	return r;
+}
+
 static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			     unsigned long arg)
 {
@@ -55,7 +153,10 @@ static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	/* A signal while waiting for another ioctl of this vCPU aborts. */
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	r = kvmod_arch_vcpu_ioctl(vcpu, ioctl, arg);
+	if (ioctl == KVM_RUN)
+		r = kvmod_vcpu_run(vcpu, arg);
+	else
+		r = kvmod_arch_vcpu_ioctl(vcpu, ioctl, arg);
 	mutex_unlock(&vcpu->mutex);
 	return r;
 }
@@ -75,6 +176,9 @@ static const struct file_operations kvmod_vcpu_fops = {
  */
 void kvmod_vcpu_destroy(struct kvmod_vcpu *vcpu)
 {
+	/* A kick still in flight would touch the freed vCPU. */
+	while (test_bit(0, &vcpu->kick_inflight))
+		cpu_relax();
 	kvmod_arch_vcpu_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -114,7 +218,10 @@ int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = vm->nr_vcpus;
+	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
+	INIT_CSD(&vcpu->kick_csd, kvmod_vcpu_kick_fn, vcpu);
 
 	r = kvmod_arch_vcpu_create(vcpu);
 	if (r)

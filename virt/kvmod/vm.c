@@ -34,6 +34,8 @@ static void kvmod_vm_free(struct kref *ref)
 		kvmod_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 	xa_destroy(&vm->vcpu_ids);
+	/* No invalidation may walk the slots or page tables freed below. */
+	kvmod_mmu_destroy(vm);
 	kvmod_memslots_destroy(vm);
 	kvmod_arch_vm_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
@@ -129,6 +131,7 @@ int kvmod_create_vm(unsigned long type)
 	mmgrab(vm->mm);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	spin_lock_init(&vm->mmu_lock);
 	xa_init(&vm->vcpus);
 	xa_init(&vm->vcpu_ids);
 	kvmod_memslots_init(vm);
@@ -144,6 +147,9 @@ int kvmod_create_vm(unsigned long type)
 	r = kvmod_arch_vm_init(vm);
 	if (r)
 		goto out_srcu;
+	r = kvmod_mmu_init(vm);
+	if (r)
+		goto out_arch;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
@@ -160,6 +166,7 @@ int kvmod_create_vm(unsigned long type)
 	return fd;
 
 out_arch:
+	kvmod_mmu_destroy(vm);
 	kvmod_arch_vm_destroy(vm);
 out_srcu:
 	cleanup_srcu_struct(&vm->srcu);

@@ -99,3 +99,24 @@ long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 {
 	return -EINVAL;
 }
+
+/* KVM_ARM_VCPU_INIT does not exist yet, so no vCPU is ever initialised. */
+int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
+{
+	return -ENOEXEC;
+}
+
+bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
+{
+	return false;
+}
+
+/* No stage-2 tables exist before the arm64 vCPU core: nothing to unmap. */
+bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
+{
+	return false;
+}
+
+void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
+{
+}

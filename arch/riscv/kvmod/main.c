@@ -11,8 +11,14 @@
 #include <asm/cpufeature.h>
 #include <asm/csr.h>
 
+#include "riscv.h"
+
 /* Widest guest physical address the G-stage translation supports. */
-static unsigned int kvmod_riscv_gpa_bits;
+unsigned int kvmod_riscv_gpa_bits;
+/* Implemented hgatp.VMID bits; 0 means every VM shares VMID 0. */
+unsigned int kvmod_riscv_vmid_bits;
+/* The host has Sstc: guests get vstimecmp. */
+bool kvmod_riscv_has_sstc;
 
 /*
  * hgatp.MODE is WARL and an unsupported value leaves the register untouched,
@@ -44,6 +50,19 @@ static unsigned int kvmod_riscv_probe_gpa_bits(void)
 	return bits;
 }
 
+/* hgatp.VMID is WARL too: the bits that stick are the implemented ones. */
+static unsigned int kvmod_riscv_probe_vmid_bits(void)
+{
+	unsigned long vmid;
+
+	preempt_disable();
+	csr_write(CSR_HGATP, HGATP_VMID);
+	vmid = (csr_read(CSR_HGATP) & HGATP_VMID) >> HGATP_VMID_SHIFT;
+	csr_write(CSR_HGATP, 0);
+	preempt_enable();
+	return fls_long(vmid);
+}
+
 int kvmod_arch_init(void)
 {
 	if (!riscv_isa_extension_available(NULL, h)) {
@@ -55,8 +74,11 @@ int kvmod_arch_init(void)
 		pr_err("no G-stage translation mode (Sv39x4 or wider) available\n");
 		return -ENODEV;
 	}
-	pr_info("RISC-V H extension present, guest physical addresses of %u bits\n",
-		kvmod_riscv_gpa_bits);
+	kvmod_riscv_vmid_bits = kvmod_riscv_probe_vmid_bits();
+	kvmod_riscv_has_sstc = riscv_isa_extension_available(NULL, SSTC);
+	pr_info("RISC-V H extension present, guest physical addresses of %u bits, %u VMID bits%s\n",
+		kvmod_riscv_gpa_bits, kvmod_riscv_vmid_bits,
+		kvmod_riscv_has_sstc ? ", Sstc" : "");
 	return 0;
 }
 
@@ -72,6 +94,13 @@ unsigned int kvmod_arch_max_vcpus(void)
 long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 {
 	switch (ext) {
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_SET_GUEST_DEBUG:
+		return 1;
 	case KVM_CAP_VM_GPA_BITS:
 		return vm ? vm->phys_bits : kvmod_riscv_gpa_bits;
 	default:
@@ -85,30 +114,16 @@ int kvmod_arch_vm_init(struct kvmod_vm *vm)
 	if (vm->type)
 		return -EINVAL;
 	vm->phys_bits = kvmod_riscv_gpa_bits;
-	return 0;
+	return kvmod_riscv_gstage_init(vm);
 }
 
 void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
 {
+	kvmod_riscv_gstage_destroy(vm);
 }
 
 long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
-{
-	return -EINVAL;
-}
-
-int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
-{
-	return 0;
-}
-
-void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
-{
-}
-
-long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
-			   unsigned long arg)
 {
 	return -EINVAL;
 }

@@ -3,17 +3,177 @@
 #ifndef __ASM_RISCV_KVMOD_HOST_H
 #define __ASM_RISCV_KVMOD_HOST_H
 
+/* Offsets into struct kvmod_riscv_switch for switch.S; checked in vcpu.c. */
+#define KVMOD_CTX_REG(n)		((n) * 8)	/* x<n>; slot 0 is pc */
+#define KVMOD_CTX_SSTATUS		256
+#define KVMOD_CTX_HSTATUS		264
+#define KVMOD_CTX_SIZE			272
+#define KVMOD_SW_GUEST			0
+#define KVMOD_SW_HOST			KVMOD_CTX_SIZE
+#define KVMOD_SW_HOST_STVEC		(2 * KVMOD_CTX_SIZE)
+#define KVMOD_SW_HOST_SSCRATCH		(KVMOD_SW_HOST_STVEC + 8)
+#define KVMOD_SW_SCAUSE			(KVMOD_SW_HOST_STVEC + 16)
+#define KVMOD_SW_STVAL			(KVMOD_SW_HOST_STVEC + 24)
+#define KVMOD_SW_HTVAL			(KVMOD_SW_HOST_STVEC + 32)
+#define KVMOD_SW_HTINST			(KVMOD_SW_HOST_STVEC + 40)
+
+/* struct kvmod_riscv_trap, filled by kvmod_riscv_unpriv_read_insn() */
+#define KVMOD_TRAP_SCAUSE		0
+#define KVMOD_TRAP_STVAL		8
+
+#ifndef __ASSEMBLY__
+
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/hwcap.h>
+#include <asm/kvm.h>
+#include <asm/ptrace.h>
 
 /* Upstream's KVM_MAX_VCPUS for RISC-V, which VMMs may rely on. */
 #define KVMOD_RISCV_MAX_VCPUS	1024
 
-/** struct kvmod_arch_vm - RISC-V part of a VM (filled by the vCPU core) */
+/* vCPU requests (bits of kvmod_vcpu.requests). */
+#define KVMOD_REQ_RESET		0	/* HSM start: load the reset state */
+#define KVMOD_REQ_FENCE_I	1	/* guest asked for a remote fence.i */
+#define KVMOD_REQ_HFENCE_VVMA	2	/* guest asked for a remote sfence.vma */
+#define KVMOD_REQ_HFENCE_GVMA	3	/* a stage-2 entry was upgraded */
+#define KVMOD_REQ_POWER		4	/* power state changed: recheck */
+
+/**
+ * struct kvmod_riscv_context - registers switch.S saves and restores
+ * @regs: x1..x31, with the pc in the slot of x0
+ * @sstatus: HS-level sstatus while in this context
+ * @hstatus: hstatus while in this context
+ */
+struct kvmod_riscv_context {
+	struct user_regs_struct regs;
+	unsigned long sstatus;
+	unsigned long hstatus;
+};
+
+/**
+ * struct kvmod_riscv_switch - what the world switch reads and writes
+ * @guest: guest registers
+ * @host: host callee-saved registers and CSRs while the guest runs
+ * @host_stvec: host trap vector
+ * @host_sscratch: host sscratch
+ * @scause: cause of the last exit
+ * @stval: stval of the last exit
+ * @htval: htval of the last exit (guest physical address >> 2)
+ * @htinst: htinst of the last exit (transformed instruction or 0)
+ */
+struct kvmod_riscv_switch {
+	struct kvmod_riscv_context guest;
+	struct kvmod_riscv_context host;
+	unsigned long host_stvec;
+	unsigned long host_sscratch;
+	unsigned long scause;
+	unsigned long stval;
+	unsigned long htval;
+	unsigned long htinst;
+};
+
+/** struct kvmod_riscv_trap - a trap taken while reading guest memory */
+struct kvmod_riscv_trap {
+	unsigned long scause;
+	unsigned long stval;
+};
+
+/**
+ * struct kvmod_riscv_csr - guest CSRs kept while the vCPU is not loaded
+ *
+ * Virtual-supervisor CSRs plus the supervisor CSRs that have no VS copy
+ * (scounteren, senvcfg) and the hypervisor's view of its interrupts.
+ */
+struct kvmod_riscv_csr {
+	unsigned long vsstatus;
+	unsigned long vsie;
+	unsigned long vstvec;
+	unsigned long vsscratch;
+	unsigned long vsepc;
+	unsigned long vscause;
+	unsigned long vstval;
+	unsigned long vsatp;
+	unsigned long hvip;
+	unsigned long scounteren;
+	unsigned long senvcfg;
+};
+
+/**
+ * struct kvmod_riscv_timer - the guest's supervisor timer
+ * @hrt: wakes a halted vCPU, or raises VSTIP without Sstc
+ * @compare: guest time at which the timer fires
+ * @armed: @compare holds a programmed deadline
+ */
+struct kvmod_riscv_timer {
+	struct hrtimer hrt;
+	u64 compare;
+	bool armed;
+};
+
+/**
+ * struct kvmod_riscv_mmio - an MMIO load or store userspace completes
+ * @pending: an MMIO exit is outstanding
+ * @is_load: the guest loads; @rd receives the value
+ * @rd: destination register of a load
+ * @len: access size in bytes
+ * @sign: sign-extend the loaded value
+ * @insn_len: bytes to skip once done
+ */
+struct kvmod_riscv_mmio {
+	bool pending;
+	bool is_load;
+	u8 rd;
+	u8 len;
+	bool sign;
+	u8 insn_len;
+};
+
+/** struct kvmod_arch_vm - RISC-V part of a VM */
 struct kvmod_arch_vm {
+	u64 *pgd;
+	unsigned long vmid;
+	unsigned long hgatp;
+	u64 time_delta;
+	u64 serial;
+	struct cpumask ran_on;
 };
 
-/** struct kvmod_arch_vcpu - RISC-V part of a vCPU (filled by the vCPU core) */
+/** struct kvmod_arch_vcpu - RISC-V part of a vCPU */
 struct kvmod_arch_vcpu {
+	struct kvmod_riscv_switch sw;
+	struct kvmod_riscv_csr csr;
+	struct __riscv_d_ext_state fp;
+	struct __riscv_d_ext_state host_fp;
+	struct kvmod_riscv_timer timer;
+	struct kvmod_riscv_mmio mmio;
+	u64 serial;
+	unsigned long isa[BITS_TO_LONGS(RISCV_ISA_EXT_MAX)];
+	unsigned long sbi_disabled[BITS_TO_LONGS(KVM_RISCV_SBI_EXT_MAX)];
+	unsigned long mvendorid;
+	unsigned long marchid;
+	unsigned long mimpid;
+	unsigned long hedeleg;
+	unsigned long henvcfg;
+	unsigned long irqs_pending;
+	unsigned long irqs_pending_mask;
+	spinlock_t power_lock;	/* power_off and the reset state */
+	bool power_off;
+	unsigned long reset_pc;
+	unsigned long reset_a1;
+	bool sbi_pending;
+	bool halt_pending;
+	bool guest_debug;
+	u64 flush_gpa;
+	u64 fault_gpa;
+	bool fault_write;
+	bool fault_pending;
+	unsigned long host_scounteren;
+	unsigned long host_senvcfg;
+	void *pt_cache[8];
+	int pt_cache_nr;
 };
 
+#endif /* __ASSEMBLY__ */
 #endif /* __ASM_RISCV_KVMOD_HOST_H */

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Why the guest stopped and what to do about it.
+ *
+ * kvmod_riscv_handle_exit() runs right after the exit, vCPU still loaded and
+ * preemption off: it may use the guest's CSRs but must not sleep. What has
+ * to sleep is recorded and done by kvmod_riscv_handle_slow_exit() once the
+ * vCPU is put.
+ */
+
+#include <linux/kvmod_host.h>
+#include <asm/csr.h>
+
+#include "riscv.h"
+
+#define INSN_WFI	0x10500073UL
+
+static int guest_page_fault(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	struct kvmod_vm *vm = vcpu->vm;
+	unsigned long cause = a->sw.scause;
+	bool write = cause == EXC_STORE_GUEST_PAGE_FAULT;
+	u64 gpa = ((u64)a->sw.htval << 2) | (a->sw.stval & 3);
+	struct kvmod_memslot *slot;
+	bool memory;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmod_memslot_find(&vm->memslots[0], gpa >> PAGE_SHIFT, 1);
+	memory = slot && !(write && (slot->flags & KVM_MEM_READONLY));
+	srcu_read_unlock(&vm->srcu, idx);
+
+	if (memory) {
+		a->fault_gpa = gpa;
+		a->fault_write = write;
+		a->fault_pending = true;
+		return KVMOD_EXIT_SLOW;
+	}
+	/* Nothing to execute outside memory: what real hardware reports. */
+	if (cause == EXC_INST_GUEST_PAGE_FAULT) {
+		kvmod_riscv_redirect_trap(vcpu, EXC_INST_ACCESS, a->sw.stval);
+		return KVMOD_EXIT_GUEST;
+	}
+	return kvmod_riscv_mmio_exit(vcpu, gpa, write);
+}
+
+static int virtual_instruction(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	unsigned long insn = a->sw.stval;
+
+	/* stval may hold the instruction; when it does not, read it. */
+	if (!insn && kvmod_riscv_read_guest_insn(vcpu, &insn))
+		return KVMOD_EXIT_GUEST;
+	if (insn == INSN_WFI) {
+		a->sw.guest.regs.pc += 4;
+		a->halt_pending = true;
+		return KVMOD_EXIT_SLOW;
+	}
+	/* Nothing else is emulated: the guest sees what a plain CPU does. */
+	kvmod_riscv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
+	return KVMOD_EXIT_GUEST;
+}
+
+/**
+ * kvmod_riscv_handle_exit() - handle an exit while the vCPU is loaded
+ * @vcpu: the vCPU, preemption disabled, interrupts enabled
+ *
+ * Return: %KVMOD_EXIT_GUEST, %KVMOD_EXIT_USER with kvm_run filled in,
+ * %KVMOD_EXIT_SLOW, or a negative errno.
+ */
+int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
+
+	/* A host interrupt: already handled when interrupts came back on. */
+	if (sw->scause & CAUSE_IRQ_FLAG)
+		return KVMOD_EXIT_GUEST;
+
+	switch (sw->scause) {
+	case EXC_SUPERVISOR_SYSCALL:
+		return kvmod_riscv_sbi_ecall(vcpu);
+	case EXC_INST_GUEST_PAGE_FAULT:
+	case EXC_LOAD_GUEST_PAGE_FAULT:
+	case EXC_STORE_GUEST_PAGE_FAULT:
+		return guest_page_fault(vcpu);
+	case EXC_VIRTUAL_INST_FAULT:
+		return virtual_instruction(vcpu);
+	case EXC_BREAKPOINT:
+		/* Only undelegated while userspace debugs the guest. */
+		if (vcpu->arch.guest_debug) {
+			vcpu->run->exit_reason = KVM_EXIT_DEBUG;
+			return KVMOD_EXIT_USER;
+		}
+		fallthrough;
+	default:
+		/* An exception of the guest's own (access fault, ...): its to handle. */
+		kvmod_riscv_redirect_trap(vcpu, sw->scause, sw->stval);
+		return KVMOD_EXIT_GUEST;
+	}
+}
+
+/**
+ * kvmod_riscv_handle_slow_exit() - finish an exit that needs to sleep
+ * @vcpu: the vCPU, put and preemptible
+ *
+ * Return: as kvmod_riscv_handle_exit(), never %KVMOD_EXIT_SLOW.
+ */
+int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	int r;
+
+	if (a->fault_pending) {
+		a->fault_pending = false;
+		return kvmod_riscv_gstage_fault(vcpu, a->fault_gpa, a->fault_write);
+	}
+	if (a->halt_pending) {
+		a->halt_pending = false;
+		kvmod_riscv_timer_block(vcpu);
+		r = kvmod_vcpu_halt(vcpu);
+		kvmod_riscv_timer_unblock(vcpu);
+		return r ? r : KVMOD_EXIT_GUEST;
+	}
+	return KVMOD_EXIT_GUEST;
+}

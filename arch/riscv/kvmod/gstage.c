@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * G-stage (guest physical to host physical) translation: the page tables
+ * hgatp points at, VMIDs, demand faulting from memory slots and TLB
+ * maintenance.
+ *
+ * The tables are filled only on guest faults: a fault looks the frame up in
+ * the memory slots, pins nothing (the MMU notifier removes the mapping when
+ * the host's changes) and installs one 4 KiB leaf. Leaves are always
+ * accessed and, when writable, dirty: the page is marked dirty when mapped
+ * writable, so hardware never needs to update A/D bits.
+ */
+
+#define pr_fmt(fmt) "kvmod: " fmt
+
+#include <linux/idr.h>
+#include <linux/kvmod_host.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/cacheflush.h>
+#include <asm/csr.h>
+#include <asm/sbi.h>
+
+#include "riscv.h"
+
+#define GPTE_V		BIT(0)
+#define GPTE_R		BIT(1)
+#define GPTE_W		BIT(2)
+#define GPTE_X		BIT(3)
+#define GPTE_U		BIT(4)
+#define GPTE_A		BIT(6)
+#define GPTE_D		BIT(7)
+#define GPTE_LEAF	(GPTE_R | GPTE_W | GPTE_X)
+#define GPTE_PFN_SHIFT	10
+#define GPTE_PFN_MASK	GENMASK_ULL(53, 10)
+
+/* The root table of every GxxX4 mode has 2 more index bits (16 KiB). */
+#define GSTAGE_ROOT_ORDER	2
+
+static DEFINE_IDA(kvmod_riscv_vmid_ida);
+static atomic64_t kvmod_riscv_serial = ATOMIC64_INIT(0);
+
+/* Which vCPU, and which VM sharing VMID 0, last ran on each CPU. */
+static DEFINE_PER_CPU(u64, kvmod_riscv_last_vcpu);
+static DEFINE_PER_CPU(u64, kvmod_riscv_last_shared_vm);
+
+static unsigned int gstage_levels(void)
+{
+	/* 41 -> 3 (Sv39x4), 50 -> 4 (Sv48x4), 59 -> 5 (Sv57x4) */
+	return (kvmod_riscv_gpa_bits - PAGE_SHIFT - 2) / 9;
+}
+
+static unsigned int level_shift(unsigned int level)
+{
+	return PAGE_SHIFT + 9 * level;
+}
+
+static unsigned long level_index(u64 gpa, unsigned int level)
+{
+	unsigned long mask = level == gstage_levels() - 1 ? 0x7ff : 0x1ff;
+
+	return (gpa >> level_shift(level)) & mask;
+}
+
+static u64 *pte_table(u64 pte)
+{
+	return pfn_to_kaddr((pte & GPTE_PFN_MASK) >> GPTE_PFN_SHIFT);
+}
+
+/**
+ * kvmod_riscv_gstage_init() - empty G-stage tables and a VMID for a new VM
+ * @vm: the VM
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
+{
+	unsigned long mode;
+	struct page *root;
+	int vmid = -ENOSPC;
+
+	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GSTAGE_ROOT_ORDER);
+	if (!root)
+		return -ENOMEM;
+	vm->arch.pgd = page_address(root);
+
+	/* Out of VMIDs: share VMID 0 and flush whenever its owner changes. */
+	if (kvmod_riscv_vmid_bits)
+		vmid = ida_alloc_range(&kvmod_riscv_vmid_ida, 1,
+				       BIT(kvmod_riscv_vmid_bits) - 1, GFP_KERNEL);
+	vm->arch.vmid = vmid > 0 ? vmid : 0;
+
+	switch (kvmod_riscv_gpa_bits) {
+	case 59:
+		mode = HGATP_MODE_SV57X4;
+		break;
+	case 50:
+		mode = HGATP_MODE_SV48X4;
+		break;
+	default:
+		mode = HGATP_MODE_SV39X4;
+		break;
+	}
+	vm->arch.hgatp = (mode << HGATP_MODE_SHIFT) |
+			 (vm->arch.vmid << HGATP_VMID_SHIFT) |
+			 (page_to_pfn(root) & HGATP_PPN);
+	vm->arch.serial = atomic64_inc_return(&kvmod_riscv_serial);
+	return 0;
+}
+
+static void free_table(u64 *table, unsigned int level)
+{
+	unsigned int i, n = level == gstage_levels() - 1 ? 2048 : 512;
+
+	if (level > 0) {
+		for (i = 0; i < n; i++)
+			if ((table[i] & GPTE_V) && !(table[i] & GPTE_LEAF))
+				free_table(pte_table(table[i]), level - 1);
+	}
+	if (level == gstage_levels() - 1)
+		free_pages((unsigned long)table, GSTAGE_ROOT_ORDER);
+	else
+		free_page((unsigned long)table);
+}
+
+/**
+ * kvmod_riscv_gstage_destroy() - free the tables and the VMID of a dead VM
+ * @vm: the VM; no vCPU runs any more
+ */
+void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm)
+{
+	if (!vm->arch.pgd)
+		return;
+	/* The next VM given this VMID must not find our translations. */
+	kvmod_arch_flush_remote_tlbs(vm);
+	free_table(vm->arch.pgd, gstage_levels() - 1);
+	vm->arch.pgd = NULL;
+	if (vm->arch.vmid)
+		ida_free(&kvmod_riscv_vmid_ida, vm->arch.vmid);
+}
+
+static void flush_local_vmid(void *info)
+{
+	kvmod_riscv_hfence_gvma_vmid((unsigned long)info);
+}
+
+void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
+{
+	unsigned long vmid = vm->arch.vmid;
+
+	/* Cleared entries before the CPU set; pairs with gstage_load(). */
+	smp_mb();
+	if (cpumask_empty(&vm->arch.ran_on))
+		return;
+	if (!sbi_remote_hfence_gvma_vmid(&vm->arch.ran_on, 0, ULONG_MAX, vmid))
+		return;
+	/* No SBI remote fence: an IPI that fences on each CPU. */
+	on_each_cpu_mask(&vm->arch.ran_on, flush_local_vmid, (void *)vmid, 1);
+}
+
+static bool unmap_range(u64 *table, unsigned int level, u64 start, u64 end)
+{
+	u64 size = BIT_ULL(level_shift(level));
+	bool flush = false;
+	u64 addr, next;
+
+	for (addr = start; addr < end; addr = next) {
+		u64 *pte = &table[level_index(addr, level)];
+
+		next = min(end, (addr & ~(size - 1)) + size);
+		if (!(*pte & GPTE_V))
+			continue;
+		if (level == 0 || (*pte & GPTE_LEAF)) {
+			WRITE_ONCE(*pte, 0);
+			flush = true;
+		} else {
+			flush |= unmap_range(pte_table(*pte), level - 1, addr, next);
+		}
+	}
+	return flush;
+}
+
+bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
+{
+	u64 limit = BIT_ULL(kvmod_riscv_gpa_bits - PAGE_SHIFT);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!vm->arch.pgd || start >= limit)
+		return false;
+	return unmap_range(vm->arch.pgd, gstage_levels() - 1,
+			   start << PAGE_SHIFT, min(end, limit) << PAGE_SHIFT);
+}
+
+/* Tables a fault may need, allocated before mmu_lock is taken. */
+static int pt_cache_topup(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+
+	while (a->pt_cache_nr < gstage_levels() - 1) {
+		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		a->pt_cache[a->pt_cache_nr++] = p;
+	}
+	return 0;
+}
+
+/**
+ * kvmod_riscv_pt_cache_free() - release a vCPU's spare table pages
+ * @vcpu: the vCPU being destroyed
+ */
+void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu)
+{
+	while (vcpu->arch.pt_cache_nr)
+		free_page((unsigned long)vcpu->arch.pt_cache[--vcpu->arch.pt_cache_nr]);
+}
+
+/* Install a 4 KiB leaf; mmu_lock held. Return: whether a leaf was there. */
+static bool set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
+		     u64 prot)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	u64 *table = vcpu->vm->arch.pgd;
+	unsigned int level;
+	u64 *pte, old;
+
+	for (level = gstage_levels() - 1; level > 0; level--) {
+		pte = &table[level_index(gpa, level)];
+		if (!(*pte & GPTE_V)) {
+			void *next = a->pt_cache[--a->pt_cache_nr];
+
+			WRITE_ONCE(*pte, ((u64)virt_to_pfn(next) << GPTE_PFN_SHIFT) |
+					 GPTE_V);
+		}
+		table = pte_table(*pte);
+	}
+	pte = &table[level_index(gpa, 0)];
+	old = *pte;
+	WRITE_ONCE(*pte, ((u64)pfn << GPTE_PFN_SHIFT) | prot);
+	return old & GPTE_V;
+}
+
+/**
+ * kvmod_riscv_gstage_fault() - map the memory behind a guest page fault
+ * @vcpu: the faulting vCPU, outside the guest and preemptible
+ * @gpa: guest physical address of the access
+ * @write: the access was a store
+ *
+ * Return: %KVMOD_EXIT_GUEST to retry the access (mapped, or the slot or
+ * host mapping changed meanwhile); -EFAULT when the slot's host memory is
+ * not accessible; -ENOMEM.
+ */
+int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
+{
+	struct kvmod_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct kvmod_memslot *slot;
+	struct page *page = NULL;
+	bool writable = false;
+	unsigned long hva, seq;
+	int idx, r;
+	u64 prot;
+
+	r = pt_cache_topup(vcpu);
+	if (r)
+		return r;
+
+	idx = srcu_read_lock(&vm->srcu);
+	r = KVMOD_EXIT_GUEST;
+	slot = kvmod_memslot_find(&vm->memslots[0], gfn, 1);
+	/* Deleted or made read-only meanwhile: the refault takes the MMIO path. */
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
+		goto out;
+	hva = kvmod_memslot_hva(slot, gfn);
+	seq = kvmod_mmu_seq_begin(vm);
+
+	if (write) {
+		writable = get_user_pages_unlocked(hva, 1, &page, FOLL_WRITE) == 1;
+	} else if (!(slot->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))) {
+		/* Map writable when that costs no fault (no COW to break). */
+		writable = get_user_page_fast_only(hva, FOLL_WRITE, &page);
+	}
+	if (!page && !write &&
+	    get_user_pages_unlocked(hva, 1, &page, 0) != 1)
+		page = NULL;
+	if (!page) {
+		r = -EFAULT;
+		goto out;
+	}
+
+	prot = GPTE_V | GPTE_R | GPTE_X | GPTE_U | GPTE_A;
+	if (writable)
+		prot |= GPTE_W | GPTE_D;
+
+	spin_lock(&vm->mmu_lock);
+	if (!kvmod_mmu_seq_retry(vm, seq)) {
+		set_leaf(vcpu, gpa, page_to_pfn(page), prot);
+		/* The CPU may have cached the old entry (or its absence). */
+		vcpu->arch.flush_gpa = gpa;
+		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);
+		if (writable && slot->dirty_bitmap)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (writable)
+		set_page_dirty_lock(page);
+	put_page(page);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+/**
+ * kvmod_riscv_gstage_load() - make this CPU translate for @vcpu's VM
+ * @vcpu: the vCPU being loaded, with preemption disabled
+ *
+ * Writes hgatp and flushes what this CPU may still cache from another vCPU
+ * (VS-stage entries are tagged by VMID only, which all vCPUs of a VM share)
+ * or from another VM that used VMID 0.
+ */
+void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_vm *vm = vcpu->vm;
+	bool vvma;
+
+	csr_write(CSR_HGATP, vm->arch.hgatp);
+	cpumask_set_cpu(smp_processor_id(), &vm->arch.ran_on);
+	/* Flushers clear entries, then read ran_on; we set it, then walk. */
+	smp_mb__after_atomic();
+
+	vvma = kvmod_check_request(KVMOD_REQ_HFENCE_VVMA, vcpu);
+	if (!vm->arch.vmid &&
+	    __this_cpu_read(kvmod_riscv_last_shared_vm) != vm->arch.serial) {
+		kvmod_riscv_hfence_gvma_all();
+		__this_cpu_write(kvmod_riscv_last_shared_vm, vm->arch.serial);
+		vvma = true;
+	}
+	if (kvmod_check_request(KVMOD_REQ_HFENCE_GVMA, vcpu))
+		kvmod_riscv_hfence_gvma_gpa(vcpu->arch.flush_gpa >> 2, vm->arch.vmid);
+	if (__this_cpu_read(kvmod_riscv_last_vcpu) != vcpu->arch.serial) {
+		__this_cpu_write(kvmod_riscv_last_vcpu, vcpu->arch.serial);
+		vvma = true;
+	}
+	if (vvma)
+		kvmod_riscv_hfence_vvma_all();
+	if (kvmod_check_request(KVMOD_REQ_FENCE_I, vcpu))
+		local_flush_icache_all();
+}
+
+/**
+ * kvmod_riscv_new_serial() - a number no vCPU or VM had before
+ *
+ * Return: the number; per-CPU "who ran last" records compare these.
+ */
+u64 kvmod_riscv_new_serial(void)
+{
+	return atomic64_inc_return(&kvmod_riscv_serial);
+}

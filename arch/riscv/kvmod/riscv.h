@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Declarations shared by the files of the RISC-V vCPU core. */
+#ifndef __KVMOD_RISCV_H
+#define __KVMOD_RISCV_H
+
+#include <linux/kvmod_host.h>
+
+/* What an exit handler tells the run loop. */
+enum {
+	KVMOD_EXIT_USER = 0,	/* kvm_run is filled in: return to userspace */
+	KVMOD_EXIT_GUEST = 1,	/* handled: enter the guest again */
+	KVMOD_EXIT_SLOW = 2,	/* must sleep (fault in memory, halt): unload first */
+};
+
+/* Host facts found at module load (main.c). */
+extern unsigned int kvmod_riscv_gpa_bits;
+extern unsigned int kvmod_riscv_vmid_bits;
+extern bool kvmod_riscv_has_sstc;
+
+/* switch.S, fpu.S, tlb.S */
+void kvmod_riscv_switch_to_guest(struct kvmod_riscv_switch *sw);
+unsigned long kvmod_riscv_unpriv_read_insn(unsigned long addr,
+					   struct kvmod_riscv_trap *trap);
+void kvmod_riscv_hfence_gvma_vmid(unsigned long vmid);
+void kvmod_riscv_hfence_gvma_gpa(unsigned long gpa_shr2, unsigned long vmid);
+void kvmod_riscv_hfence_gvma_all(void);
+void kvmod_riscv_hfence_vvma_all(void);
+void kvmod_riscv_fp_save(struct __riscv_d_ext_state *state);
+void kvmod_riscv_fp_restore(const struct __riscv_d_ext_state *state);
+
+/* gstage.c */
+int kvmod_riscv_gstage_init(struct kvmod_vm *vm);
+void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm);
+int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
+void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu);
+u64 kvmod_riscv_new_serial(void);
+
+/* isa.c */
+void kvmod_riscv_isa_init(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_isa_ext_get(struct kvmod_vcpu *vcpu, unsigned long id,
+			    unsigned long *val);
+int kvmod_riscv_isa_ext_set(struct kvmod_vcpu *vcpu, unsigned long id,
+			    unsigned long val);
+int kvmod_riscv_isa_config_set(struct kvmod_vcpu *vcpu, unsigned long val);
+
+/* vcpu.c */
+void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level);
+void kvmod_riscv_vcpu_power_on(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vcpu_power_off(struct kvmod_vcpu *vcpu);
+bool kvmod_riscv_isa_enabled(const struct kvmod_vcpu *vcpu, unsigned int ext);
+void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
+			       unsigned long tval);
+
+/* exit.c */
+int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu);
+
+/* mmio.c */
+int kvmod_riscv_read_guest_insn(struct kvmod_vcpu *vcpu, unsigned long *insn);
+int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
+void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu);
+
+/* sbi.c */
+int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_sbi_init_vcpu(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
+			    unsigned long *val);
+int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
+			    unsigned long val);
+
+/* timer.c */
+void kvmod_riscv_timer_init(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_timer_destroy(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_timer_load(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_timer_put(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_timer_set(struct kvmod_vcpu *vcpu, u64 compare);
+void kvmod_riscv_timer_block(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_timer_unblock(struct kvmod_vcpu *vcpu);
+bool kvmod_riscv_timer_pending(struct kvmod_vcpu *vcpu);
+u64 kvmod_riscv_guest_time(struct kvmod_vm *vm);
+
+/* onereg.c */
+long kvmod_riscv_vcpu_onereg_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+				   void __user *argp);
+
+#endif /* __KVMOD_RISCV_H */

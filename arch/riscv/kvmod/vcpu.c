@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * RISC-V vCPUs: creation and reset, loading guest state onto a CPU, the run
+ * loop and interrupt injection.
+ *
+ * Without preempt notifiers (only KVM selects them) a vCPU's CSRs are on the
+ * CPU only inside a preemption-disabled stretch of KVM_RUN: loaded, then
+ * entered as often as exits can be handled there, then put back before
+ * anything that may sleep (faulting memory in, halting) or reschedule.
+ */
+
+#define pr_fmt(fmt) "kvmod: " fmt
+
+#include <linux/kvmod_host.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <asm/csr.h>
+#include <asm/hwcap.h>
+#include <asm/sbi.h>
+
+#include "riscv.h"
+
+/* The world switch uses fixed offsets; keep them honest. */
+static_assert(offsetof(struct kvmod_riscv_context, sstatus) == KVMOD_CTX_SSTATUS);
+static_assert(offsetof(struct kvmod_riscv_context, hstatus) == KVMOD_CTX_HSTATUS);
+static_assert(sizeof(struct kvmod_riscv_context) == KVMOD_CTX_SIZE);
+static_assert(offsetof(struct kvmod_riscv_switch, host) == KVMOD_SW_HOST);
+static_assert(offsetof(struct kvmod_riscv_switch, host_stvec) == KVMOD_SW_HOST_STVEC);
+static_assert(offsetof(struct kvmod_riscv_switch, host_sscratch) == KVMOD_SW_HOST_SSCRATCH);
+static_assert(offsetof(struct kvmod_riscv_switch, scause) == KVMOD_SW_SCAUSE);
+static_assert(offsetof(struct kvmod_riscv_switch, stval) == KVMOD_SW_STVAL);
+static_assert(offsetof(struct kvmod_riscv_switch, htval) == KVMOD_SW_HTVAL);
+static_assert(offsetof(struct kvmod_riscv_switch, htinst) == KVMOD_SW_HTINST);
+static_assert(offsetof(struct kvmod_riscv_trap, stval) == KVMOD_TRAP_STVAL);
+static_assert(offsetof(struct user_regs_struct, t6) == KVMOD_CTX_REG(31));
+
+/* Exceptions the guest handles itself; the rest come to us. */
+#define KVMOD_HEDELEG	(BIT(EXC_INST_MISALIGNED) | BIT(EXC_INST_ILLEGAL) | \
+			 BIT(EXC_BREAKPOINT) | BIT(EXC_LOAD_MISALIGNED) | \
+			 BIT(EXC_STORE_MISALIGNED) | BIT(EXC_SYSCALL) | \
+			 BIT(EXC_INST_PAGE_FAULT) | BIT(EXC_LOAD_PAGE_FAULT) | \
+			 BIT(EXC_STORE_PAGE_FAULT))
+/* VS-level interrupts go straight to the guest. */
+#define KVMOD_HIDELEG	(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | BIT(IRQ_VS_EXT))
+/* Guest may read cycle, time and instret directly. */
+#define KVMOD_HCOUNTEREN	0x7UL
+
+/**
+ * kvmod_riscv_isa_enabled() - whether the guest has an extension
+ * @vcpu: the vCPU
+ * @ext: host extension id (RISCV_ISA_EXT_*)
+ *
+ * Return: true when enabled for this vCPU.
+ */
+bool kvmod_riscv_isa_enabled(const struct kvmod_vcpu *vcpu, unsigned int ext)
+{
+	return test_bit(ext, vcpu->arch.isa);
+}
+
+static bool guest_has_fp(const struct kvmod_vcpu *vcpu)
+{
+	return kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_f) ||
+	       kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_d);
+}
+
+/* henvcfg follows the extensions the guest has; fixed once it runs. */
+static unsigned long guest_henvcfg(const struct kvmod_vcpu *vcpu)
+{
+	unsigned long cfg = ENVCFG_FIOM;
+
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SSTC))
+		cfg |= ENVCFG_STCE;
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SVPBMT))
+		cfg |= ENVCFG_PBMTE;
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_ZICBOM))
+		cfg |= (ENVCFG_CBIE_INV << ENVCFG_CBIE_SHIFT) | ENVCFG_CBCFE;
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_ZICBOZ))
+		cfg |= ENVCFG_CBZE;
+	return cfg;
+}
+
+/* Architectural reset: S-mode, interrupts off, translation off. */
+static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
+		       unsigned long a1)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	struct kvmod_riscv_context *g = &a->sw.guest;
+
+	memset(g, 0, sizeof(*g));
+	g->regs.pc = pc;
+	g->regs.a0 = vcpu->vcpu_id;
+	g->regs.a1 = a1;
+	g->sstatus = SR_SPP | SR_SPIE;
+	if (guest_has_fp(vcpu))
+		g->sstatus |= SR_FS_INITIAL;
+	g->hstatus = (2UL << HSTATUS_VSXL_SHIFT) | HSTATUS_VTW |
+		     HSTATUS_SPVP | HSTATUS_SPV;
+	memset(&a->csr, 0, sizeof(a->csr));
+	memset(&a->fp, 0, sizeof(a->fp));
+	a->irqs_pending = 0;
+	a->irqs_pending_mask = 0;
+	a->mmio.pending = false;
+	a->sbi_pending = false;
+	a->halt_pending = false;
+	a->fault_pending = false;
+	hrtimer_cancel(&a->timer.hrt);
+	a->timer.compare = U64_MAX;
+	a->timer.armed = false;
+}
+
+int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+
+	a->serial = kvmod_riscv_new_serial();
+	spin_lock_init(&a->power_lock);
+	kvmod_riscv_isa_init(vcpu);
+	kvmod_riscv_sbi_init_vcpu(vcpu);
+	kvmod_riscv_timer_init(vcpu);
+	a->mvendorid = riscv_cached_mvendorid(0);
+	a->marchid = riscv_cached_marchid(0);
+	a->mimpid = riscv_cached_mimpid(0);
+	a->hedeleg = KVMOD_HEDELEG;
+	vcpu_reset(vcpu, 0, 0);
+	/* Secondary harts wait for an SBI HSM start (or KVM_SET_MP_STATE). */
+	a->power_off = vcpu->vcpu_idx != 0;
+	return 0;
+}
+
+void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
+{
+	kvmod_riscv_timer_destroy(vcpu);
+	kvmod_riscv_pt_cache_free(vcpu);
+}
+
+/**
+ * kvmod_riscv_set_irq() - raise or lower a VS-level interrupt
+ * @vcpu: the target vCPU
+ * @irq: IRQ_VS_SOFT, IRQ_VS_TIMER or IRQ_VS_EXT
+ * @level: raise when true
+ *
+ * Any context; the vCPU picks the change up before it next enters.
+ */
+void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+
+	if (level)
+		set_bit(irq, &a->irqs_pending);
+	else
+		clear_bit(irq, &a->irqs_pending);
+	/* The value before the mask: the vCPU reads the mask first. */
+	smp_mb__before_atomic();
+	set_bit(irq, &a->irqs_pending_mask);
+	if (level)
+		kvmod_vcpu_kick(vcpu);
+}
+
+/* Interrupts off, about to enter: hand new interrupt levels to hvip. */
+static void flush_interrupts(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	unsigned long mask, val;
+
+	if (!READ_ONCE(a->irqs_pending_mask))
+		return;
+	mask = xchg(&a->irqs_pending_mask, 0);
+	val = READ_ONCE(a->irqs_pending) & mask;
+	a->csr.hvip = (a->csr.hvip & ~mask) | val;
+	csr_write(CSR_HVIP, a->csr.hvip);
+}
+
+/* After an exit: the guest may have cleared its own software interrupt. */
+static void sync_interrupts(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	unsigned long hvip = csr_read(CSR_HVIP);
+
+	if ((a->csr.hvip ^ hvip) & BIT(IRQ_VS_SOFT) &&
+	    !test_bit(IRQ_VS_SOFT, &a->irqs_pending_mask)) {
+		if (hvip & BIT(IRQ_VS_SOFT))
+			set_bit(IRQ_VS_SOFT, &a->irqs_pending);
+		else
+			clear_bit(IRQ_VS_SOFT, &a->irqs_pending);
+	}
+	a->csr.hvip = hvip;
+}
+
+bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	unsigned long pending;
+
+	if (READ_ONCE(a->power_off))
+		return false;
+	pending = READ_ONCE(a->irqs_pending);
+	if (kvmod_riscv_timer_pending(vcpu))
+		pending |= BIT(IRQ_VS_TIMER);
+	/* vsie holds S-level enable bits, one below their VS-level ones. */
+	return pending & (READ_ONCE(a->csr.vsie) << VSIP_TO_HVIP_SHIFT) &
+	       KVMOD_HIDELEG;
+}
+
+static void vcpu_load(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	struct kvmod_riscv_csr *c = &a->csr;
+
+	vcpu->cpu = smp_processor_id();
+	csr_write(CSR_VSSTATUS, c->vsstatus);
+	csr_write(CSR_VSIE, c->vsie);
+	csr_write(CSR_VSTVEC, c->vstvec);
+	csr_write(CSR_VSSCRATCH, c->vsscratch);
+	csr_write(CSR_VSEPC, c->vsepc);
+	csr_write(CSR_VSCAUSE, c->vscause);
+	csr_write(CSR_VSTVAL, c->vstval);
+	csr_write(CSR_VSATP, c->vsatp);
+	csr_write(CSR_HVIP, c->hvip);
+	a->host_scounteren = csr_swap(CSR_SCOUNTEREN, c->scounteren);
+	a->host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
+	csr_write(CSR_HEDELEG, a->hedeleg);
+	csr_write(CSR_HIDELEG, KVMOD_HIDELEG);
+	csr_write(CSR_HCOUNTEREN, KVMOD_HCOUNTEREN);
+	csr_write(CSR_HENVCFG, a->henvcfg);
+	kvmod_riscv_timer_load(vcpu);
+	kvmod_riscv_gstage_load(vcpu);
+	if (guest_has_fp(vcpu)) {
+		kvmod_riscv_fp_save(&a->host_fp);
+		kvmod_riscv_fp_restore(&a->fp);
+	}
+}
+
+static void vcpu_put(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	struct kvmod_riscv_csr *c = &a->csr;
+
+	if (guest_has_fp(vcpu)) {
+		if ((a->sw.guest.sstatus & SR_FS) == SR_FS_DIRTY) {
+			kvmod_riscv_fp_save(&a->fp);
+			a->sw.guest.sstatus = (a->sw.guest.sstatus & ~SR_FS) |
+					      SR_FS_CLEAN;
+		}
+		kvmod_riscv_fp_restore(&a->host_fp);
+	}
+	c->vsstatus = csr_read(CSR_VSSTATUS);
+	c->vsie = csr_read(CSR_VSIE);
+	c->vstvec = csr_read(CSR_VSTVEC);
+	c->vsscratch = csr_read(CSR_VSSCRATCH);
+	c->vsepc = csr_read(CSR_VSEPC);
+	c->vscause = csr_read(CSR_VSCAUSE);
+	c->vstval = csr_read(CSR_VSTVAL);
+	c->vsatp = csr_read(CSR_VSATP);
+	c->hvip = csr_read(CSR_HVIP);
+	c->scounteren = csr_swap(CSR_SCOUNTEREN, a->host_scounteren);
+	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
+	kvmod_riscv_timer_put(vcpu);
+	csr_write(CSR_HGATP, 0);
+	vcpu->cpu = -1;
+}
+
+/**
+ * kvmod_riscv_redirect_trap() - deliver an exception to the guest
+ * @vcpu: the loaded vCPU whose last exit caused it
+ * @cause: exception code
+ * @tval: value for vstval
+ *
+ * Does what the hardware does for a trap into VS-mode.
+ */
+void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
+			       unsigned long tval)
+{
+	struct kvmod_riscv_context *g = &vcpu->arch.sw.guest;
+	unsigned long vsstatus = csr_read(CSR_VSSTATUS);
+
+	vsstatus &= ~(SR_SPP | SR_SPIE);
+	if (g->sstatus & SR_SPP)
+		vsstatus |= SR_SPP;
+	if (vsstatus & SR_SIE)
+		vsstatus |= SR_SPIE;
+	vsstatus &= ~SR_SIE;
+	csr_write(CSR_VSSTATUS, vsstatus);
+	csr_write(CSR_VSCAUSE, cause);
+	csr_write(CSR_VSTVAL, tval);
+	csr_write(CSR_VSEPC, g->regs.pc);
+	/* Exceptions always use the base address, even in vectored mode. */
+	g->regs.pc = csr_read(CSR_VSTVEC) & ~3UL;
+	g->sstatus |= SR_SPP;
+}
+
+/* Enter and handle exits while nothing needs to sleep or reschedule. */
+static int run_loaded(struct kvmod_vcpu *vcpu)
+{
+	int r;
+
+	for (;;) {
+		local_irq_disable();
+		WRITE_ONCE(vcpu->mode, KVMOD_IN_GUEST_MODE);
+		/* Pairs with the cmpxchg in kvmod_vcpu_kick(). */
+		smp_mb();
+		if (kvmod_vcpu_exit_pending(vcpu)) {
+			WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
+			local_irq_enable();
+			return KVMOD_EXIT_SLOW;
+		}
+		flush_interrupts(vcpu);
+		kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
+		WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
+		sync_interrupts(vcpu);
+		/* A host interrupt that made the guest exit is taken here. */
+		local_irq_enable();
+
+		r = kvmod_riscv_handle_exit(vcpu);
+		if (r != KVMOD_EXIT_GUEST)
+			return r;
+	}
+}
+
+static void handle_requests(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+
+	kvmod_check_request(KVMOD_REQ_POWER, vcpu);
+	if (kvmod_check_request(KVMOD_REQ_RESET, vcpu)) {
+		unsigned long pc, a1;
+
+		spin_lock(&a->power_lock);
+		pc = a->reset_pc;
+		a1 = a->reset_a1;
+		spin_unlock(&a->power_lock);
+		vcpu_reset(vcpu, pc, a1);
+	}
+}
+
+int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	int r;
+
+	/* Finish what userspace handled; an MMIO load needs its value. */
+	if (a->mmio.pending)
+		kvmod_riscv_mmio_complete(vcpu);
+	if (a->sbi_pending)
+		kvmod_riscv_sbi_complete(vcpu);
+	if (READ_ONCE(vcpu->run->immediate_exit__unsafe))
+		return -EINTR;
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	a->henvcfg = guest_henvcfg(vcpu);
+
+	for (;;) {
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
+		handle_requests(vcpu);
+		if (READ_ONCE(a->power_off)) {
+			r = kvmod_vcpu_halt(vcpu);
+			if (r)
+				return r;
+			continue;
+		}
+
+		preempt_disable();
+		vcpu_load(vcpu);
+		r = run_loaded(vcpu);
+		vcpu_put(vcpu);
+		preempt_enable();
+
+		if (r == KVMOD_EXIT_SLOW)
+			r = kvmod_riscv_handle_slow_exit(vcpu);
+		if (r <= 0)
+			return r;
+	}
+}
+
+/**
+ * kvmod_riscv_vcpu_power_on() - start a stopped hart
+ * @vcpu: the vCPU
+ */
+void kvmod_riscv_vcpu_power_on(struct kvmod_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->arch.power_off, false);
+	kvmod_make_request(KVMOD_REQ_POWER, vcpu);
+	kvmod_vcpu_kick(vcpu);
+}
+
+/**
+ * kvmod_riscv_vcpu_power_off() - stop a hart; it sleeps until started
+ * @vcpu: the vCPU
+ */
+void kvmod_riscv_vcpu_power_off(struct kvmod_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->arch.power_off, true);
+	kvmod_make_request(KVMOD_REQ_POWER, vcpu);
+	kvmod_vcpu_kick(vcpu);
+}
+
+static long vcpu_set_mp_state(struct kvmod_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		WRITE_ONCE(vcpu->arch.power_off, false);
+		return 0;
+	case KVM_MP_STATE_STOPPED:
+		WRITE_ONCE(vcpu->arch.power_off, true);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long vcpu_get_mp_state(struct kvmod_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_mp_state mp = {
+		.mp_state = READ_ONCE(vcpu->arch.power_off) ?
+			    KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE,
+	};
+
+	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+static long vcpu_interrupt(struct kvmod_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq == KVM_INTERRUPT_SET)
+		kvmod_riscv_set_irq(vcpu, IRQ_VS_EXT, true);
+	else if (irq.irq == KVM_INTERRUPT_UNSET)
+		kvmod_riscv_set_irq(vcpu, IRQ_VS_EXT, false);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static long vcpu_set_guest_debug(struct kvmod_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_guest_debug dbg;
+
+	if (copy_from_user(&dbg, argp, sizeof(dbg)))
+		return -EFAULT;
+	if (dbg.control & ~KVM_GUESTDBG_ENABLE)
+		return -EINVAL;
+	/* With debugging on, ebreak exits to userspace instead of the guest. */
+	vcpu->arch.guest_debug = dbg.control & KVM_GUESTDBG_ENABLE;
+	if (vcpu->arch.guest_debug)
+		vcpu->arch.hedeleg = KVMOD_HEDELEG & ~BIT(EXC_BREAKPOINT);
+	else
+		vcpu->arch.hedeleg = KVMOD_HEDELEG;
+	return 0;
+}
+
+long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+			   unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (ioctl) {
+	case KVM_GET_MP_STATE:
+		return vcpu_get_mp_state(vcpu, argp);
+	case KVM_SET_MP_STATE:
+		return vcpu_set_mp_state(vcpu, argp);
+	case KVM_INTERRUPT:
+		return vcpu_interrupt(vcpu, argp);
+	case KVM_SET_GUEST_DEBUG:
+		return vcpu_set_guest_debug(vcpu, argp);
+	case KVM_GET_ONE_REG:
+	case KVM_SET_ONE_REG:
+	case KVM_GET_REG_LIST:
+		return kvmod_riscv_vcpu_onereg_ioctl(vcpu, ioctl, argp);
+	default:
+		return -EINVAL;
+	}
+}
