@@ -36,7 +36,8 @@ T_START=$(date +%s)
 "$TH_SCRIPTS/deps.sh" all
 
 # The upstream programs that kvmod must keep passing (comments and blanks out).
-mapfile -t RATCHET < <(sed -e 's/#.*//' "$TH_RATCHET" | awk 'NF { print $1 }')
+# Lines are "NAME [ARCH...]": without arches, every arch that builds NAME.
+mapfile -t RATCHET < <(sed -e 's/#.*//' "$TH_RATCHET" | awk 'NF { $1 = $1; print }')
 
 # Writes the plan for a staging dir; the other arguments: upstream programs.
 write_plan() {
@@ -132,11 +133,17 @@ check_arch() {
 	find "$out/tests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$staging/tests/" \;
 	# Ratchet entries of this arch; arch-specific ones (aarch64/...) elsewhere skip.
 	local -a names=() unknown=()
-	local n
-	for n in "${RATCHET[@]}"; do
-		if th_upstream_list "$arch" | grep -qxF "$n"; then
+	local n line only mine all
+	mine=$(th_upstream_list "$arch")
+	all=$(th_upstream_list riscv; th_upstream_list arm64)
+	for line in "${RATCHET[@]}"; do
+		n=${line%% *}
+		only=" ${line#"$n"} "
+		[ "$only" = "  " ] || [[ "$only" == *" $arch "* ]] || continue
+		# No grep -q on a pipe: with pipefail its early exit fails the writer.
+		if grep -qxF "$n" <<< "$mine"; then
 			names+=("$n")
-		elif ! { th_upstream_list riscv; th_upstream_list arm64; } | grep -qxF "$n"; then
+		elif ! grep -qxF "$n" <<< "$all"; then
 			unknown+=("$n")
 		fi
 	done

@@ -13,6 +13,8 @@
 # beside it, and prints "compat ARCH: N/M passed". A guest that dies or hangs
 # in a program fails that program; the remaining ones run in a new boot (at
 # most KVMOD_COMPAT_BOOTS boots per arch). KVMOD_MODULE_SH as in check.sh.
+# KVMOD_COMPAT_ONLY="NAME..." runs only those programs (a development aid);
+# its results go to PREFIX-ARCH-subset.txt, never into the scoreboard file.
 # shellcheck source=scripts/kvmod/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=scripts/kvmod/testhost.sh
@@ -48,6 +50,15 @@ compat_arch() {
 	fi
 	upstream=$(th_upstream_build "$arch" "$kdir") || die "$arch: upstream selftests build failed"
 	mapfile -t progs < <(th_upstream_list "$arch")
+	if [ -n "${KVMOD_COMPAT_ONLY:-}" ]; then
+		local -a only=()
+		for name in "${progs[@]}"; do
+			[[ " $KVMOD_COMPAT_ONLY " == *" $name "* ]] && only+=("$name")
+		done
+		[ ${#only[@]} -gt 0 ] || die "KVMOD_COMPAT_ONLY names no $arch program"
+		progs=("${only[@]}")
+		base=$base-subset
+	fi
 	remaining=("${progs[@]}")
 	: > "$base.tap"
 	: > "$base.serial.log"
@@ -96,5 +107,5 @@ compat_arch() {
 for arch in "$@"; do
 	t0=$(date +%s)
 	compat_arch "$arch"
-	log "compat $VARIANT $arch: $(($(date +%s) - t0)) s, results in $RESULTS/$PREFIX-$arch.txt"
+	log "compat $VARIANT $arch: $(($(date +%s) - t0)) s, results in $RESULTS/$PREFIX-$arch*.txt"
 done
