@@ -13,6 +13,7 @@
 #include <linux/maple_tree.h>
 #include <linux/mmu_notifier.h>
 #include <linux/rcuwait.h>
+#include <linux/signal_types.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -25,6 +26,9 @@
 #define KVMOD_USER_MEM_SLOTS		32767
 #define KVMOD_ADDRESS_SPACE_NUM		1
 #define KVMOD_MEM_MAX_NR_PAGES		((1UL << 31) - 1)
+/* What KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 offers. */
+#define KVMOD_DIRTY_LOG_MANUAL_CAPS	(KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | \
+					 KVM_DIRTY_LOG_INITIALLY_SET)
 
 /**
  * struct kvmod_memslot - one guest physical memory region
@@ -62,6 +66,44 @@ struct kvmod_memslots {
 };
 
 /**
+ * struct kvmod_stat_desc - a binary statistics descriptor and its name
+ * @desc: the descriptor as KVM_GET_STATS_FD presents it
+ * @name: the statistic's name
+ */
+struct kvmod_stat_desc {
+	struct kvm_stats_desc desc;
+	char name[KVM_STATS_NAME_SIZE];
+};
+
+/**
+ * struct kvmod_vm_stat - VM counters, in KVM_GET_STATS_FD order
+ * @remote_tlb_flush: stage-2 TLB flushes done on every CPU of the VM
+ * @remote_tlb_flush_requests: stage-2 changes that asked for one
+ */
+struct kvmod_vm_stat {
+	u64 remote_tlb_flush;
+	u64 remote_tlb_flush_requests;
+};
+
+/**
+ * struct kvmod_vcpu_stat - vCPU counters, in KVM_GET_STATS_FD order
+ * @halt_wakeup: halts that ended because the vCPU had work
+ * @halt_wait_ns: nanoseconds spent halted
+ * @blocking: 1 while the vCPU is halted
+ * @exits: exits from the guest, for any reason
+ * @signal_exits: KVM_RUN calls ended by a signal
+ * @arch: the architecture's counters
+ */
+struct kvmod_vcpu_stat {
+	u64 halt_wakeup;
+	u64 halt_wait_ns;
+	u64 blocking;
+	u64 exits;
+	u64 signal_exits;
+	struct kvmod_arch_vcpu_stat arch;
+};
+
+/**
  * struct kvmod_vm - a virtual machine, owned by its file descriptor
  * @ref: references: the VM fd and every vCPU fd hold one
  * @mm: address space of the process that created the VM; only it may use it
@@ -81,6 +123,11 @@ struct kvmod_memslots {
  * @mmu_invalidate_seq: bumped at the end of every invalidation
  * @mmu_invalidate_in_progress: invalidations begun but not yet ended
  * @mmu_notifier_on: @mmu_notifier is registered
+ * @coalesced_ring: ring of coalesced MMIO writes, shared with userspace
+ * @ring_lock: serialises writers of @coalesced_ring
+ * @coalesced_zones: guest physical ranges whose writes are coalesced
+ * @stat: counters for KVM_GET_STATS_FD
+ * @manual_dirty_log_protect: KVM_DIRTY_LOG_* flags userspace enabled
  * @arch: architecture state
  */
 struct kvmod_vm {
@@ -102,6 +149,11 @@ struct kvmod_vm {
 	unsigned long mmu_invalidate_seq;
 	unsigned long mmu_invalidate_in_progress;
 	bool mmu_notifier_on;
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	spinlock_t ring_lock;	/* coalesced_ring producers */
+	struct kvmod_coalesced_zones __rcu *coalesced_zones;
+	struct kvmod_vm_stat stat;
+	u64 manual_dirty_log_protect;
 	struct kvmod_arch_vm arch;
 };
 
@@ -126,6 +178,9 @@ enum kvmod_vcpu_mode {
  * @kick_csd: interrupts the CPU the vCPU runs on, to make it leave the guest
  * @kick_inflight: bit 0 is set while @kick_csd is queued
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
+ * @stat: counters for KVM_GET_STATS_FD
+ * @sigset_active: KVM_SET_SIGNAL_MASK gave a mask for KVM_RUN
+ * @sigset: the signals blocked while in KVM_RUN
  * @arch: architecture state
  */
 struct kvmod_vcpu {
@@ -141,6 +196,9 @@ struct kvmod_vcpu {
 	call_single_data_t kick_csd;
 	unsigned long kick_inflight;
 	bool ran_once;
+	struct kvmod_vcpu_stat stat;
+	bool sigset_active;
+	sigset_t sigset;
 	struct kvmod_arch_vcpu arch;
 };
 
@@ -175,10 +233,29 @@ static inline bool kvmod_check_request(int req, struct kvmod_vcpu *vcpu)
 	return true;
 }
 
+/* Coalesced MMIO (virt/kvmod/coalesced_mmio.c). */
+struct kvmod_coalesced_zones;
+int kvmod_coalesced_mmio_init(struct kvmod_vm *vm);
+void kvmod_coalesced_mmio_destroy(struct kvmod_vm *vm);
+long kvmod_vm_ioctl_coalesced_mmio(struct kvmod_vm *vm, unsigned int ioctl,
+				   void __user *argp);
+bool kvmod_coalesced_mmio_write(struct kvmod_vm *vm, u64 gpa, u32 len,
+				const void *data);
+
+/* Dirty page logging (virt/kvmod/dirty_log.c). */
+long kvmod_vm_ioctl_dirty_log(struct kvmod_vm *vm, unsigned int ioctl,
+			      void __user *argp);
+int kvmod_vm_enable_dirty_log_protect(struct kvmod_vm *vm, u64 flags);
+
+/* Binary statistics (virt/kvmod/stats.c). */
+int kvmod_vm_stats_fd(struct kvmod_vm *vm);
+int kvmod_vcpu_stats_fd(struct kvmod_vcpu *vcpu);
+
 /* Memory notifier and stage-2 invalidation (virt/kvmod/mmu.c). */
 int kvmod_mmu_init(struct kvmod_vm *vm);
 void kvmod_mmu_destroy(struct kvmod_vm *vm);
 void kvmod_mmu_unmap_slot(struct kvmod_vm *vm, struct kvmod_memslot *slot);
+void kvmod_mmu_flush(struct kvmod_vm *vm);
 unsigned long kvmod_mmu_seq_begin(struct kvmod_vm *vm);
 bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
 
@@ -309,11 +386,21 @@ long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu);
 
 /**
+ * kvmod_arch_vcpu_stats() - the architecture's vCPU statistics
+ * @nr: set to the number of descriptors
+ *
+ * Offsets are within struct kvmod_vcpu_stat (its @arch member).
+ *
+ * Return: the descriptors, in the order of struct kvmod_arch_vcpu_stat.
+ */
+const struct kvmod_stat_desc *kvmod_arch_vcpu_stats(unsigned int *nr);
+
+/**
  * kvmod_arch_vcpu_runnable() - whether a halted vCPU should wake up
  * @vcpu: the vCPU
  *
- * Return: true when an interrupt is pending for it or it was kicked for
- * a reason that needs its thread.
+ * Return: true when an interrupt is pending for it, or a request that
+ * needs its thread now (a power state change, say).
  */
 bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu);
 
@@ -326,6 +413,17 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu);
  * Return: true when something was unmapped and TLBs need flushing.
  */
 bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end);
+
+/**
+ * kvmod_arch_write_protect_gfns() - make stage-2 mappings read-only
+ * @vm: the VM, with @vm->mmu_lock held
+ * @gfn: guest frame of bit 0 of @mask
+ * @mask: which of the BITS_PER_LONG frames from @gfn to protect
+ *
+ * Return: true when a mapping changed and TLBs need flushing.
+ */
+bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
+				   unsigned long mask);
 
 /**
  * kvmod_arch_flush_remote_tlbs() - flush the VM's stage-2 TLB entries

@@ -15,11 +15,11 @@
 /**
  * kvmod_vcpu_mmap_size() - bytes of a vCPU fd that userspace may map
  *
- * Return: the size of the kvm_run area.
+ * Return: the size of kvm_run plus the coalesced MMIO ring after it.
  */
 unsigned int kvmod_vcpu_mmap_size(void)
 {
-	return PAGE_SIZE;
+	return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 }
 
 /**
@@ -41,6 +41,7 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMOD_USER_MEM_SLOTS;
@@ -52,6 +53,10 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 		return vm ? vm->max_vcpus : max;
 	case KVM_CAP_MAX_VCPU_ID:
 		return max;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		/* Logging needs stage-2 tables that track host memory. */
+		return kvmod_arch_check_extension(vm, KVM_CAP_SYNC_MMU) ?
+		       KVMOD_DIRTY_LOG_MANUAL_CAPS : 0;
 	default:
 		return kvmod_arch_check_extension(vm, ext);
 	}

@@ -97,11 +97,16 @@ static void free_slot(struct kvmod_memslot *slot)
 	kfree(slot);
 }
 
-static int alloc_dirty_bitmap(struct kvmod_memslot *slot)
+/* With KVM_DIRTY_LOG_INITIALLY_SET every page starts out dirty. */
+static int alloc_dirty_bitmap(struct kvmod_memslot *slot, bool all_dirty)
 {
 	slot->dirty_bitmap = kvcalloc(BITS_TO_LONGS(slot->npages), sizeof(long),
 				      GFP_KERNEL_ACCOUNT);
-	return slot->dirty_bitmap ? 0 : -ENOMEM;
+	if (!slot->dirty_bitmap)
+		return -ENOMEM;
+	if (all_dirty)
+		bitmap_set(slot->dirty_bitmap, 0, slot->npages);
+	return 0;
 }
 
 /* Map a slot's frames to @entry (NULL: unmap). */
@@ -231,7 +236,8 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 	/* Everything that can fail comes before the update itself. */
 	r = 0;
 	if (new->flags & KVM_MEM_LOG_DIRTY_PAGES)
-		r = alloc_dirty_bitmap(new);
+		r = alloc_dirty_bitmap(new, vm->manual_dirty_log_protect &
+					    KVM_DIRTY_LOG_INITIALLY_SET);
 	if (!r && !old)
 		r = xa_reserve(&slots->by_id, new->id, GFP_KERNEL_ACCOUNT);
 	if (r) {

@@ -16,6 +16,18 @@ static inline struct kvmod_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct kvmod_vm, mmu_notifier);
 }
 
+/**
+ * kvmod_mmu_flush() - flush the VM's stage-2 TLB entries on every CPU
+ * @vm: the VM, with @vm->mmu_lock held
+ */
+void kvmod_mmu_flush(struct kvmod_vm *vm)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	vm->stat.remote_tlb_flush_requests++;
+	kvmod_arch_flush_remote_tlbs(vm);
+	vm->stat.remote_tlb_flush++;
+}
+
 /*
  * Unmap what [@start, @end) of host addresses backs in every slot. Slots are
  * walked by id: invalidations are rare next to faults, so this beats keeping
@@ -59,7 +71,7 @@ static int kvmod_mn_invalidate_range_start(struct mmu_notifier *mn,
 	vm->mmu_invalidate_in_progress++;
 	flush = unmap_hva_range(vm, range->start, range->end);
 	if (flush)
-		kvmod_arch_flush_remote_tlbs(vm);
+		kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 	return 0;
@@ -87,7 +99,7 @@ static void kvmod_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	idx = srcu_read_lock(&vm->srcu);
 	spin_lock(&vm->mmu_lock);
 	if (unmap_hva_range(vm, 0, ULONG_MAX))
-		kvmod_arch_flush_remote_tlbs(vm);
+		kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 }
@@ -135,7 +147,7 @@ void kvmod_mmu_unmap_slot(struct kvmod_vm *vm, struct kvmod_memslot *slot)
 	spin_lock(&vm->mmu_lock);
 	if (kvmod_arch_unmap_gfn_range(vm, slot->base_gfn,
 				       slot->base_gfn + slot->npages))
-		kvmod_arch_flush_remote_tlbs(vm);
+		kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
 }
 

@@ -19,9 +19,12 @@ static vm_fault_t kvmod_vcpu_fault(struct vm_fault *vmf)
 	struct kvmod_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->vm->coalesced_ring);
+	else
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -102,14 +105,24 @@ bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu)
  * kvmod_vcpu_halt() - sleep until the vCPU has something to do
  * @vcpu: the vCPU, called by its own thread outside the guest
  *
- * Return: 0 when woken by an interrupt, request or kick; -EINTR on a signal.
+ * Requests that can wait for the next entry (TLB flushes, say) do not end
+ * the sleep: kvmod_arch_vcpu_runnable() says what does.
+ *
+ * Return: 0 when the vCPU became runnable; -EINTR on a signal.
  */
 int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu)
 {
-	return rcuwait_wait_event(&vcpu->wait,
-				  kvmod_arch_vcpu_runnable(vcpu) ||
-				  READ_ONCE(vcpu->requests),
-				  TASK_INTERRUPTIBLE);
+	ktime_t start = ktime_get();
+	int r;
+
+	WRITE_ONCE(vcpu->stat.blocking, 1);
+	r = rcuwait_wait_event(&vcpu->wait, kvmod_arch_vcpu_runnable(vcpu),
+			       TASK_INTERRUPTIBLE);
+	WRITE_ONCE(vcpu->stat.blocking, 0);
+	vcpu->stat.halt_wait_ns += ktime_to_ns(ktime_sub(ktime_get(), start));
+	if (!r)
+		vcpu->stat.halt_wakeup++;
+	return r;
 }
 
 /**
@@ -124,20 +137,52 @@ struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id)
 	return xa_load(&vm->vcpu_ids, id);
 }
 
+/* KVM_SET_SIGNAL_MASK: NULL clears the mask; the size must be a sigset's. */
+static long kvmod_vcpu_set_signal_mask(struct kvmod_vcpu *vcpu,
+				       void __user *argp)
+{
+	struct kvm_signal_mask __user *umask = argp;
+	struct kvm_signal_mask mask;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	if (mask.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, umask->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 static long kvmod_vcpu_run(struct kvmod_vcpu *vcpu, unsigned long arg)
 {
+	sigset_t saved;
 	int r;
 
 	if (arg)
 		return -EINVAL;
 	vcpu->ran_once = true;
+	/* Signals the VMM unblocks only for the guest's time (a kick, say). */
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
 	r = kvmod_arch_vcpu_run(vcpu);
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 	/*
 	 * Interrupted by a signal; an immediate exit leaves the last exit
 	 * in place, so a VMM may look at it again (selftests' ucalls do).
 	 */
-	if (r == -EINTR && !READ_ONCE(vcpu->run->immediate_exit__unsafe))
+	if (r == -EINTR && !READ_ONCE(vcpu->run->immediate_exit__unsafe)) {
 		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stat.signal_exits++;
+	}
 	return r;
 }
 
@@ -155,6 +200,10 @@ static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 		return -EINTR;
 	if (ioctl == KVM_RUN)
 		r = kvmod_vcpu_run(vcpu, arg);
+	else if (ioctl == KVM_GET_STATS_FD)
+		r = kvmod_vcpu_stats_fd(vcpu);
+	else if (ioctl == KVM_SET_SIGNAL_MASK)
+		r = kvmod_vcpu_set_signal_mask(vcpu, (void __user *)arg);
 	else
 		r = kvmod_arch_vcpu_ioctl(vcpu, ioctl, arg);
 	mutex_unlock(&vcpu->mutex);

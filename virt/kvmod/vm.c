@@ -38,6 +38,7 @@ static void kvmod_vm_free(struct kref *ref)
 	kvmod_mmu_destroy(vm);
 	kvmod_memslots_destroy(vm);
 	kvmod_arch_vm_destroy(vm);
+	kvmod_coalesced_mmio_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -78,6 +79,24 @@ static int kvmod_vm_ioctl_set_memory_region(struct kvmod_vm *vm,
 	return kvmod_set_memory_region(vm, &mem);
 }
 
+static long kvmod_vm_ioctl_enable_cap(struct kvmod_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags)
+		return -EINVAL;
+	switch (cap.cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		if (!kvmod_check_extension(vm, cap.cap))
+			return -EINVAL;
+		return kvmod_vm_enable_dirty_log_protect(vm, cap.args[0]);
+	default:
+		return -EINVAL;
+	}
+}
+
 static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -96,6 +115,16 @@ static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return kvmod_vm_ioctl_set_memory_region(vm, ioctl, argp);
+	case KVM_GET_STATS_FD:
+		return kvmod_vm_stats_fd(vm);
+	case KVM_ENABLE_CAP:
+		return kvmod_vm_ioctl_enable_cap(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvmod_vm_ioctl_dirty_log(vm, ioctl, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvmod_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
 	default:
 		return kvmod_arch_vm_ioctl(vm, ioctl, arg);
 	}
@@ -144,9 +173,12 @@ int kvmod_create_vm(unsigned long type)
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
 		goto out_mm;
+	r = kvmod_coalesced_mmio_init(vm);
+	if (r)
+		goto out_ring;
 	r = kvmod_arch_vm_init(vm);
 	if (r)
-		goto out_srcu;
+		goto out_ring;
 	r = kvmod_mmu_init(vm);
 	if (r)
 		goto out_arch;
@@ -168,7 +200,8 @@ int kvmod_create_vm(unsigned long type)
 out_arch:
 	kvmod_mmu_destroy(vm);
 	kvmod_arch_vm_destroy(vm);
-out_srcu:
+out_ring:
+	kvmod_coalesced_mmio_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 out_mm:
 	mmdrop(vm->mm);

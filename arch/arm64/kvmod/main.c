@@ -117,6 +117,18 @@ bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
 	return false;
 }
 
+bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
+				   unsigned long mask)
+{
+	return false;
+}
+
 void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
 {
+}
+
+const struct kvmod_stat_desc *kvmod_arch_vcpu_stats(unsigned int *nr)
+{
+	*nr = 0;
+	return NULL;
 }

@@ -54,6 +54,7 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 	if (!insn && kvmod_riscv_read_guest_insn(vcpu, &insn))
 		return KVMOD_EXIT_GUEST;
 	if (insn == INSN_WFI) {
+		vcpu->stat.arch.wfi_exit_stat++;
 		a->sw.guest.regs.pc += 4;
 		a->halt_pending = true;
 		return KVMOD_EXIT_SLOW;
@@ -80,6 +81,7 @@ int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu)
 
 	switch (sw->scause) {
 	case EXC_SUPERVISOR_SYSCALL:
+		vcpu->stat.arch.ecall_exit_stat++;
 		return kvmod_riscv_sbi_ecall(vcpu);
 	case EXC_INST_GUEST_PAGE_FAULT:
 	case EXC_LOAD_GUEST_PAGE_FAULT:

@@ -160,10 +160,15 @@ void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
 	on_each_cpu_mask(&vm->arch.ran_on, flush_local_vmid, (void *)vmid, 1);
 }
 
-static bool unmap_range(u64 *table, unsigned int level, u64 start, u64 end)
+/*
+ * Clear @clear in every valid leaf covering [@start, @end) (all bits:
+ * unmap). Return: whether any leaf changed.
+ */
+static bool change_range(u64 *table, unsigned int level, u64 start, u64 end,
+			 u64 clear)
 {
 	u64 size = BIT_ULL(level_shift(level));
-	bool flush = false;
+	bool changed = false;
 	u64 addr, next;
 
 	for (addr = start; addr < end; addr = next) {
@@ -173,24 +178,46 @@ static bool unmap_range(u64 *table, unsigned int level, u64 start, u64 end)
 		if (!(*pte & GPTE_V))
 			continue;
 		if (level == 0 || (*pte & GPTE_LEAF)) {
-			WRITE_ONCE(*pte, 0);
-			flush = true;
+			if (*pte & clear) {
+				WRITE_ONCE(*pte, *pte & ~clear);
+				changed = true;
+			}
 		} else {
-			flush |= unmap_range(pte_table(*pte), level - 1, addr, next);
+			changed |= change_range(pte_table(*pte), level - 1, addr,
+						next, clear);
 		}
 	}
-	return flush;
+	return changed;
 }
 
-bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
+static bool change_gfns(struct kvmod_vm *vm, u64 start, u64 end, u64 clear)
 {
 	u64 limit = BIT_ULL(kvmod_riscv_gpa_bits - PAGE_SHIFT);
 
 	lockdep_assert_held(&vm->mmu_lock);
 	if (!vm->arch.pgd || start >= limit)
 		return false;
-	return unmap_range(vm->arch.pgd, gstage_levels() - 1,
-			   start << PAGE_SHIFT, min(end, limit) << PAGE_SHIFT);
+	return change_range(vm->arch.pgd, gstage_levels() - 1,
+			    start << PAGE_SHIFT, min(end, limit) << PAGE_SHIFT,
+			    clear);
+}
+
+bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
+{
+	return change_gfns(vm, start, end, ~0ULL);
+}
+
+/* Leaves are 4 KiB while a slot logs (faults map no more): one per bit. */
+bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
+				   unsigned long mask)
+{
+	bool changed = false;
+	unsigned long bit;
+
+	for_each_set_bit(bit, &mask, BITS_PER_LONG)
+		changed |= change_gfns(vm, gfn + bit, gfn + bit + 1,
+				       GPTE_W | GPTE_D);
+	return changed;
 }
 
 /* Tables a fault may need, allocated before mmu_lock is taken. */

@@ -101,6 +101,8 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_VM_GPA_BITS:
 		return vm ? vm->phys_bits : kvmod_riscv_gpa_bits;
 	default:

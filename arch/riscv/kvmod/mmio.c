@@ -127,6 +127,7 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
 	struct kvm_run *run = vcpu->run;
 	struct mmio_insn d = {};
+	u8 data[8] = {};
 	unsigned long insn;
 	unsigned int insn_len, i;
 	bool ok;
@@ -152,19 +153,25 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		return KVMOD_EXIT_GUEST;
 	}
 
+	if (write) {
+		unsigned long val = d.reg ? *guest_reg(vcpu, d.reg) : 0;
+
+		for (i = 0; i < d.len; i++)
+			data[i] = val >> (8 * i);
+		/* A write to a coalesced zone completes without an exit. */
+		if (kvmod_coalesced_mmio_write(vcpu->vm, gpa, d.len, data)) {
+			vcpu->stat.arch.mmio_exit_kernel++;
+			sw->guest.regs.pc += insn_len;
+			return KVMOD_EXIT_GUEST;
+		}
+	}
+
+	vcpu->stat.arch.mmio_exit_user++;
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = d.len;
 	run->mmio.is_write = write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (write) {
-		unsigned long val = *guest_reg(vcpu, d.reg);
-
-		if (!d.reg)
-			val = 0;
-		for (i = 0; i < d.len; i++)
-			run->mmio.data[i] = val >> (8 * i);
-	}
+	memcpy(run->mmio.data, data, sizeof(run->mmio.data));
 
 	vcpu->arch.mmio = (struct kvmod_riscv_mmio) {
 		.pending = true,

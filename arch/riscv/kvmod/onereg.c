@@ -356,6 +356,11 @@ static int reg_access(struct kvmod_vcpu *vcpu, u64 id, u64 *val, bool set)
 	case KVM_REG_RISCV_ISA_EXT:
 	case KVM_REG_RISCV_SBI_EXT:
 		return ext_access(vcpu, id, val, set);
+	case KVM_REG_RISCV_SBI_STATE:
+		if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_SBI_STA)
+			return -ENOENT;
+		return kvmod_riscv_sta_reg(vcpu, idx & ~KVM_REG_RISCV_SUBTYPE_MASK,
+					   val, set);
 	default:
 		return -ENOENT;
 	}
@@ -394,6 +399,12 @@ static unsigned long reg_list(struct kvmod_vcpu *vcpu, u64 *out)
 		if (!kvmod_riscv_sbi_ext_get(vcpu, i, &v))
 			EMIT(REG_ULONG | KVM_REG_RISCV_SBI_EXT |
 			     KVM_REG_RISCV_SBI_SINGLE | i);
+	if (kvmod_riscv_sta_available()) {
+		EMIT(REG_ULONG | KVM_REG_RISCV_SBI_STATE | KVM_REG_RISCV_SBI_STA |
+		     KVM_REG_RISCV_SBI_STA_REG(shmem_lo));
+		EMIT(REG_ULONG | KVM_REG_RISCV_SBI_STATE | KVM_REG_RISCV_SBI_STA |
+		     KVM_REG_RISCV_SBI_STA_REG(shmem_hi));
+	}
 #undef EMIT
 	return n;
 }

@@ -70,6 +70,16 @@ int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
 int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long val);
 
+/* sta.c */
+bool kvmod_riscv_sta_available(void);
+void kvmod_riscv_sta_record(struct kvmod_vcpu *vcpu);
+long kvmod_riscv_sta_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
+			   unsigned long lo, unsigned long hi,
+			   unsigned long flags);
+void kvmod_riscv_sta_reset(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_sta_reg(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,
+			bool set);
+
 /* timer.c */
 void kvmod_riscv_timer_init(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_destroy(struct kvmod_vcpu *vcpu);

@@ -56,7 +56,8 @@ static const struct {
 				       SBI_EXT_VENDOR_END, true },
 	/* Upstream's default: the VMM must own a console before the guest writes it. */
 	[KVM_RISCV_SBI_EXT_DBCN] = { SBI_EXT_DBCN, SBI_EXT_DBCN, true, true },
-	[KVM_RISCV_SBI_EXT_STA] = { SBI_EXT_STA, SBI_EXT_STA, false },
+	/* Available when the host scheduler accounts run delays. */
+	[KVM_RISCV_SBI_EXT_STA] = { SBI_EXT_STA, SBI_EXT_STA, true },
 };
 
 /* KVM_RISCV_SBI_EXT_* of an EID, or -1 (BASE and unknown EIDs). */
@@ -70,9 +71,16 @@ static int sbi_ext_index(unsigned long eid)
 	return -1;
 }
 
+static bool sbi_ext_available(unsigned long idx)
+{
+	if (idx == KVM_RISCV_SBI_EXT_STA)
+		return kvmod_riscv_sta_available();
+	return sbi_exts[idx].available;
+}
+
 static bool sbi_ext_on(struct kvmod_vcpu *vcpu, int idx)
 {
-	return sbi_exts[idx].available && !test_bit(idx, vcpu->arch.sbi_disabled);
+	return sbi_ext_available(idx) && !test_bit(idx, vcpu->arch.sbi_disabled);
 }
 
 /**
@@ -99,7 +107,7 @@ void kvmod_riscv_sbi_init_vcpu(struct kvmod_vcpu *vcpu)
 int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long *val)
 {
-	if (ext >= KVM_RISCV_SBI_EXT_MAX || !sbi_exts[ext].available)
+	if (ext >= KVM_RISCV_SBI_EXT_MAX || !sbi_ext_available(ext))
 		return -ENOENT;
 	*val = !test_bit(ext, vcpu->arch.sbi_disabled);
 	return 0;
@@ -117,7 +125,7 @@ int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
 int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long val)
 {
-	if (ext >= KVM_RISCV_SBI_EXT_MAX || !sbi_exts[ext].available)
+	if (ext >= KVM_RISCV_SBI_EXT_MAX || !sbi_ext_available(ext))
 		return -ENOENT;
 	if (val > 1)
 		return -EINVAL;
@@ -397,6 +405,10 @@ static enum sbi_action sbi_dispatch(struct kvmod_vcpu *vcpu,
 		return sbi_hsm(vcpu, fid, ret);
 	case KVM_RISCV_SBI_EXT_SRST:
 		return sbi_srst(vcpu, fid, ret);
+	case KVM_RISCV_SBI_EXT_STA:
+		ret->error = kvmod_riscv_sta_ecall(vcpu, fid, regs->a0, regs->a1,
+						   regs->a2);
+		return SBI_DONE;
 	default:
 		/* DBCN, experimental and vendor extensions belong to the VMM. */
 		return SBI_TO_USER;

@@ -19,20 +19,29 @@
 #define G(n)	(KVMOD_SW_GUEST + KVMOD_CTX_REG(n))
 #define H(n)	(KVMOD_SW_HOST + KVMOD_CTX_REG(n))
 
+/* ra, sp, gp, tp and s0-s11 (x1-x4, x8-x9, x18-x27): what the host keeps. */
+.macro host_regs op
+	.irp	n, 1, 2, 3, 4, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
+	\op	x\n, H(\n)(a0)
+	.endr
+.endm
+
+/* x1..x31 but a0 (x10), which holds the switch area's address. */
+.macro guest_regs_but_a0 op
+	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15
+	\op	x\n, G(\n)(a0)
+	.endr
+	.irp	n, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	\op	x\n, G(\n)(a0)
+	.endr
+.endm
+
 	.text
 
 /* void kvmod_riscv_switch_to_guest(struct kvmod_riscv_switch *sw) */
 SYM_FUNC_START(kvmod_riscv_switch_to_guest)
 	/* Host: ra, sp, gp, tp, s0-s11 (x1-x4, x8-x9, x18-x27). */
-	REG_S	ra, H(1)(a0)
-	REG_S	sp, H(2)(a0)
-	REG_S	gp, H(3)(a0)
-	REG_S	tp, H(4)(a0)
-	REG_S	s0, H(8)(a0)
-	REG_S	s1, H(9)(a0)
-	.irp	n, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
-	REG_S	x\n, H(\n)(a0)
-	.endr
+	host_regs REG_S
 
 	/* sscratch first: stvec must never point at the exit path without it. */
 	REG_L	t0, (KVMOD_SW_GUEST + KVMOD_CTX_SSTATUS)(a0)
@@ -50,12 +59,7 @@ SYM_FUNC_START(kvmod_riscv_switch_to_guest)
 	REG_S	t1, (KVMOD_SW_HOST + KVMOD_CTX_HSTATUS)(a0)
 
 	/* Guest x1..x31, a0 (x10) last. */
-	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15
-	REG_L	x\n, G(\n)(a0)
-	.endr
-	.irp	n, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	REG_L	x\n, G(\n)(a0)
-	.endr
+	guest_regs_but_a0 REG_L
 	REG_L	a0, G(10)(a0)
 	sret
 SYM_FUNC_END(kvmod_riscv_switch_to_guest)
@@ -65,12 +69,7 @@ SYM_FUNC_END(kvmod_riscv_switch_to_guest)
 SYM_CODE_START(kvmod_riscv_guest_exit)
 	/* a0 <- the switch area, sscratch <- the guest's a0. */
 	csrrw	a0, CSR_SSCRATCH, a0
-	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15
-	REG_S	x\n, G(\n)(a0)
-	.endr
-	.irp	n, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
-	REG_S	x\n, G(\n)(a0)
-	.endr
+	guest_regs_but_a0 REG_S
 	csrr	t0, CSR_SSCRATCH
 	REG_S	t0, G(10)(a0)
 
@@ -99,15 +98,7 @@ SYM_CODE_START(kvmod_riscv_guest_exit)
 	REG_S	t3, KVMOD_SW_HTINST(a0)
 
 	/* Host callee-saved registers; return to kvmod_riscv_switch_to_guest()'s caller. */
-	REG_L	ra, H(1)(a0)
-	REG_L	sp, H(2)(a0)
-	REG_L	gp, H(3)(a0)
-	REG_L	tp, H(4)(a0)
-	REG_L	s0, H(8)(a0)
-	REG_L	s1, H(9)(a0)
-	.irp	n, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27
-	REG_L	x\n, H(\n)(a0)
-	.endr
+	host_regs REG_L
 	ret
 SYM_CODE_END(kvmod_riscv_guest_exit)
 

@@ -46,6 +46,29 @@ static_assert(offsetof(struct user_regs_struct, t6) == KVMOD_CTX_REG(31));
 /* Guest may read cycle, time and instret directly. */
 #define KVMOD_HCOUNTEREN	0x7UL
 
+#define RISCV_STAT(f)							\
+	{ .desc = { .flags = KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE |	\
+			     KVM_STATS_BASE_POW10,					\
+		    .size = 1,							\
+		    .offset = offsetof(struct kvmod_vcpu_stat, arch.f) },	\
+	  .name = #f }
+
+static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
+	RISCV_STAT(ecall_exit_stat),
+	RISCV_STAT(wfi_exit_stat),
+	RISCV_STAT(mmio_exit_user),
+	RISCV_STAT(mmio_exit_kernel),
+};
+
+static_assert(ARRAY_SIZE(riscv_vcpu_stats) * sizeof(u64) ==
+	      sizeof(struct kvmod_arch_vcpu_stat));
+
+const struct kvmod_stat_desc *kvmod_arch_vcpu_stats(unsigned int *nr)
+{
+	*nr = ARRAY_SIZE(riscv_vcpu_stats);
+	return riscv_vcpu_stats;
+}
+
 /**
  * kvmod_riscv_isa_enabled() - whether the guest has an extension
  * @vcpu: the vCPU
@@ -107,6 +130,7 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	hrtimer_cancel(&a->timer.hrt);
 	a->timer.compare = U64_MAX;
 	a->timer.armed = false;
+	kvmod_riscv_sta_reset(vcpu);
 }
 
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
@@ -192,6 +216,9 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	unsigned long pending;
 
+	/* Started or stopped: the run loop must look at once. */
+	if (test_bit(KVMOD_REQ_POWER, &vcpu->requests))
+		return true;
 	if (READ_ONCE(a->power_off))
 		return false;
 	pending = READ_ONCE(a->irqs_pending);
@@ -307,6 +334,7 @@ static int run_loaded(struct kvmod_vcpu *vcpu)
 		flush_interrupts(vcpu);
 		kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
 		WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
+		vcpu->stat.exits++;
 		sync_interrupts(vcpu);
 		/* A host interrupt that made the guest exit is taken here. */
 		local_irq_enable();
@@ -331,6 +359,8 @@ static void handle_requests(struct kvmod_vcpu *vcpu)
 		spin_unlock(&a->power_lock);
 		vcpu_reset(vcpu, pc, a1);
 	}
+	if (kvmod_check_request(KVMOD_REQ_STEAL_UPDATE, vcpu))
+		kvmod_riscv_sta_record(vcpu);
 }
 
 int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
@@ -347,6 +377,8 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 		return -EINTR;
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	a->henvcfg = guest_henvcfg(vcpu);
+	/* The thread may have waited since the last KVM_RUN. */
+	kvmod_make_request(KVMOD_REQ_STEAL_UPDATE, vcpu);
 
 	for (;;) {
 		if (signal_pending(current))

@@ -12,6 +12,10 @@
 /* Smallest IPA width a VM may ask for. */
 #define KVMOD_ARM64_MIN_IPA	32
 
+/** struct kvmod_arch_vcpu_stat - arm64 vCPU counters (none yet) */
+struct kvmod_arch_vcpu_stat {
+};
+
 /** struct kvmod_arch_vm - arm64 part of a VM (filled by the vCPU core) */
 struct kvmod_arch_vm {
 };

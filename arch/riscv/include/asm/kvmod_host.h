@@ -39,6 +39,7 @@
 #define KVMOD_REQ_HFENCE_VVMA	2	/* guest asked for a remote sfence.vma */
 #define KVMOD_REQ_HFENCE_GVMA	3	/* a stage-2 entry was upgraded */
 #define KVMOD_REQ_POWER		4	/* power state changed: recheck */
+#define KVMOD_REQ_STEAL_UPDATE	5	/* publish steal time before entry */
 
 /**
  * struct kvmod_riscv_context - registers switch.S saves and restores
@@ -130,6 +131,20 @@ struct kvmod_riscv_mmio {
 	u8 insn_len;
 };
 
+/**
+ * struct kvmod_arch_vcpu_stat - RISC-V vCPU counters
+ * @ecall_exit_stat: SBI calls
+ * @wfi_exit_stat: WFI instructions
+ * @mmio_exit_user: MMIO accesses that exited to userspace
+ * @mmio_exit_kernel: MMIO writes completed in the kernel (coalesced)
+ */
+struct kvmod_arch_vcpu_stat {
+	u64 ecall_exit_stat;
+	u64 wfi_exit_stat;
+	u64 mmio_exit_user;
+	u64 mmio_exit_kernel;
+};
+
 /** struct kvmod_arch_vm - RISC-V part of a VM */
 struct kvmod_arch_vm {
 	u64 *pgd;
@@ -169,6 +184,8 @@ struct kvmod_arch_vcpu {
 	u64 fault_gpa;
 	bool fault_write;
 	bool fault_pending;
+	unsigned long sta_shmem;
+	u64 sta_last;
 	unsigned long host_scounteren;
 	unsigned long host_senvcfg;
 	void *pt_cache[8];

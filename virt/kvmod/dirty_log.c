@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dirty page logging: KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG and the
+ * manual-protect capability.
+ *
+ * A slot with KVM_MEM_LOG_DIRTY_PAGES has a bitmap; the stage-2 fault path
+ * sets a page's bit when it maps the page writable, and maps pages of such
+ * slots read-only on reads. Harvesting a bit write-protects the page again
+ * (and flushes TLBs) so the next write faults and sets it anew. Without
+ * manual protect, KVM_GET_DIRTY_LOG harvests everything it reports; with
+ * it, KVM_GET_DIRTY_LOG only reports and KVM_CLEAR_DIRTY_LOG harvests.
+ */
+
+#include <linux/kvmod_host.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+/* Write-protect the pages of @mask (bit i: @gfn + i) and flush if needed. */
+static void protect_word(struct kvmod_vm *vm, u64 gfn, unsigned long mask)
+{
+	spin_lock(&vm->mmu_lock);
+	if (kvmod_arch_write_protect_gfns(vm, gfn, mask))
+		kvmod_mmu_flush(vm);
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The slot a dirty-log ioctl names, with slots_lock held. */
+static struct kvmod_memslot *log_slot(struct kvmod_vm *vm, u32 slot)
+{
+	u16 as_id = slot >> 16, id = (u16)slot;
+	struct kvmod_memslot *s;
+
+	if (as_id >= KVMOD_ADDRESS_SPACE_NUM || id >= KVMOD_USER_MEM_SLOTS)
+		return ERR_PTR(-EINVAL);
+	s = xa_load(&vm->memslots[as_id].by_id, id);
+	if (!s || !s->dirty_bitmap)
+		return ERR_PTR(-ENOENT);
+	return s;
+}
+
+static int get_dirty_log(struct kvmod_vm *vm, struct kvm_dirty_log *log)
+{
+	struct kvmod_memslot *slot = log_slot(vm, log->slot);
+	unsigned long *buf, i, n;
+	int r;
+
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	n = BITS_TO_LONGS(slot->npages);
+
+	/* With manual protect the bits stay until KVM_CLEAR_DIRTY_LOG. */
+	if (vm->manual_dirty_log_protect)
+		return copy_to_user(log->dirty_bitmap, slot->dirty_bitmap,
+				    n * sizeof(long)) ? -EFAULT : 0;
+
+	buf = kvcalloc(n, sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (!READ_ONCE(slot->dirty_bitmap[i]))
+			continue;
+		buf[i] = xchg(&slot->dirty_bitmap[i], 0);
+		/* A write after the swap still lands in a page reported dirty. */
+		protect_word(vm, slot->base_gfn + i * BITS_PER_LONG, buf[i]);
+	}
+	r = copy_to_user(log->dirty_bitmap, buf, n * sizeof(long)) ? -EFAULT : 0;
+	kvfree(buf);
+	return r;
+}
+
+static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
+{
+	struct kvmod_memslot *slot = log_slot(vm, log->slot);
+	unsigned long __user *ubits = log->dirty_bitmap;
+	unsigned long i, n, mask;
+	u64 first;
+
+	if (IS_ERR(slot))
+		return PTR_ERR(slot);
+	if (!vm->manual_dirty_log_protect || (log->first_page & 63))
+		return -EINVAL;
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page &&
+	     (log->num_pages & 63)))
+		return -EINVAL;
+
+	first = log->first_page / BITS_PER_LONG;
+	n = BITS_TO_LONGS(log->num_pages);
+	for (i = 0; i < n; i++) {
+		if (get_user(mask, ubits + i))
+			return -EFAULT;
+		/* Bits past the slot's end are ignored. */
+		if (i == n - 1 && log->num_pages % BITS_PER_LONG)
+			mask &= BIT(log->num_pages % BITS_PER_LONG) - 1;
+		mask &= atomic_long_fetch_andnot(mask,
+				(atomic_long_t *)&slot->dirty_bitmap[first + i]);
+		if (mask)
+			protect_word(vm, slot->base_gfn +
+				     (first + i) * BITS_PER_LONG, mask);
+	}
+	return 0;
+}
+
+/**
+ * kvmod_vm_ioctl_dirty_log() - KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG
+ * @vm: the VM
+ * @ioctl: which of the two
+ * @argp: struct kvm_dirty_log or struct kvm_clear_dirty_log
+ *
+ * Return: 0; -EFAULT; -EINVAL for a bad slot number, a clear without
+ * manual protect or a misaligned clear range; -ENOENT when the slot does
+ * not exist or does not log; -ENOMEM.
+ */
+long kvmod_vm_ioctl_dirty_log(struct kvmod_vm *vm, unsigned int ioctl,
+			      void __user *argp)
+{
+	struct kvm_clear_dirty_log clear;
+	struct kvm_dirty_log log;
+	long r;
+
+	if (ioctl == KVM_GET_DIRTY_LOG) {
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+	} else if (copy_from_user(&clear, argp, sizeof(clear))) {
+		return -EFAULT;
+	}
+
+	/* Slots cannot change (or lose their bitmap) meanwhile. */
+	mutex_lock(&vm->slots_lock);
+	if (ioctl == KVM_GET_DIRTY_LOG)
+		r = get_dirty_log(vm, &log);
+	else
+		r = clear_dirty_log(vm, &clear);
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/**
+ * kvmod_vm_enable_dirty_log_protect() - KVM_ENABLE_CAP of
+ *	KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2
+ * @vm: the VM
+ * @flags: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE, KVM_DIRTY_LOG_INITIALLY_SET
+ *
+ * Return: 0, or -EINVAL for unknown flags or INITIALLY_SET alone.
+ */
+int kvmod_vm_enable_dirty_log_protect(struct kvmod_vm *vm, u64 flags)
+{
+	if (flags & ~(u64)KVMOD_DIRTY_LOG_MANUAL_CAPS)
+		return -EINVAL;
+	if (flags == KVM_DIRTY_LOG_INITIALLY_SET)
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	vm->manual_dirty_log_protect = flags;
+	mutex_unlock(&vm->slots_lock);
+	return 0;
+}
