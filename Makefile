@@ -4,6 +4,7 @@
 #
 #   make run            boot a QEMU host with kvmod loaded and use /dev/kvm
 #   make check          all tests on both arches (ARCH=riscv|arm64 for one)
+#   make bench          exit round trips, kvmod vs upstream KVM (riscv)
 #   make compat         upstream Linux 6.12 KVM selftests against kvmod
 #                       (KVM=upstream: against the baseline kernel's KVM)
 #   make modules KDIR=<prepared kernel build dir> [ARCH=.. CROSS_COMPILE=..]
@@ -26,7 +27,7 @@ SCRIPTS := scripts/kvmod
 all: help
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(SCRIPTS)/deps.sh all
@@ -39,6 +40,9 @@ compat:
 
 run:
 	@$(SCRIPTS)/run.sh $(RUN_ARCH)
+
+bench:
+	@$(SCRIPTS)/bench.sh $(CHECK_ARCHES)
 
 kernel:
 	@for a in $(CHECK_ARCHES); do $(SCRIPTS)/kernel.sh $$a $(KVM) || exit 1; done

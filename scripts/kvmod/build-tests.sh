@@ -18,3 +18,8 @@ make -s -C "$KVMOD_ROOT/tools/testing/selftests/kvmod" OUTPUT="$out" \
 	KSFT="$KVMOD_CACHE/src/linux/tools/testing/selftests" -j"$KVMOD_JOBS"
 make -s -C "$KVMOD_ROOT/tools/kvmod-vmm" OUTPUT="$out" CROSS_COMPILE="$CROSS" \
 	KHDR="$khdr"
+# Benchmarks exist for RISC-V so far (make bench).
+if [ "$1" = riscv ]; then
+	make -s -C "$KVMOD_ROOT/tools/kvmod-bench" OUTPUT="$out" CROSS_COMPILE="$CROSS" \
+		KHDR="$khdr"
+fi

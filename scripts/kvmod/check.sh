@@ -36,7 +36,8 @@ T_START=$(date +%s)
 "$TH_SCRIPTS/deps.sh" all
 
 # The upstream programs that kvmod must keep passing (comments and blanks out).
-# Lines are "NAME [ARCH...]": without arches, every arch that builds NAME.
+# Lines are "NAME [ARCH...] [-- TIMEOUT ARGS...]": without arches, every arch
+# that builds NAME; after "--", a shorter run than upstream-args.txt's.
 mapfile -t RATCHET < <(sed -e 's/#.*//' "$TH_RATCHET" | awk 'NF { $1 = $1; print }')
 
 # Writes the plan for a staging dir; the other arguments: upstream programs.
@@ -137,6 +138,11 @@ check_arch() {
 	mine=$(th_upstream_list "$arch")
 	all=$(th_upstream_list riscv; th_upstream_list arm64)
 	for line in "${RATCHET[@]}"; do
+		# NAME [ARCH...] [-- TIMEOUT ARGS...]
+		if [[ "$line" == *" -- "* ]]; then
+			TH_ARGS_OVERRIDE[${line%% *}]=${line#* -- }
+			line=${line%% -- *}
+		fi
 		n=${line%% *}
 		only=" ${line#"$n"} "
 		[ "$only" = "  " ] || [[ "$only" == *" $arch "* ]] || continue

@@ -4,6 +4,11 @@
 
 set -eo pipefail
 
+# `make compat KVM=upstream ARCH=...` exports its command-line variables;
+# the kernel's own makefiles would take them (KVM is the path of virt/kvm
+# in arch/*/kvm/Makefile). Every make we run gets its settings explicitly.
+unset KVM MAKEFLAGS MFLAGS MAKEOVERRIDES MAKELEVEL
+
 KVMOD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KVMOD_CACHE=${KVMOD_CACHE:-$HOME/.cache/kvmod}
 KVMOD_BUILD=${KVMOD_BUILD:-$KVMOD_ROOT/build}

@@ -131,6 +131,56 @@ TEST_F(vcpu, mapping_beyond_size)
 	close(fd);
 }
 
+TEST_F(vcpu, signal_mask)
+{
+	struct {
+		struct kvm_signal_mask hdr;
+		uint64_t set;
+	} mask = { .hdr.len = 8, .set = 1ULL << (SIGUSR1 - 1) };
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, ioctl(fd, KVM_SET_SIGNAL_MASK, &mask));
+	/* The kernel's sigset is 8 bytes on both arches: nothing else fits. */
+	mask.hdr.len = 4;
+	EXPECT_EQ(EINVAL, ioctl_errno(fd, KVM_SET_SIGNAL_MASK, (unsigned long)&mask));
+	mask.hdr.len = 16;
+	EXPECT_EQ(EINVAL, ioctl_errno(fd, KVM_SET_SIGNAL_MASK, (unsigned long)&mask));
+	EXPECT_EQ(EFAULT, ioctl_errno(fd, KVM_SET_SIGNAL_MASK, 8));
+	/* NULL drops the mask. */
+	EXPECT_EQ(0, ioctl(fd, KVM_SET_SIGNAL_MASK, NULL));
+	close(fd);
+}
+
+TEST_F(vcpu, stats_fd)
+{
+	struct kvm_stats_header h;
+	char id[64];
+	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 3);
+	int st;
+
+	ASSERT_GE(fd, 0);
+	st = ioctl(fd, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(st, 0);
+	ASSERT_EQ(sizeof(h), pread(st, &h, sizeof(h), 0));
+	/* KVM_STATS_NAME_SIZE, which the uAPI header keeps to the kernel. */
+	EXPECT_EQ(48, h.name_size);
+	EXPECT_LT(0, h.num_desc);
+	EXPECT_EQ(sizeof(h), h.id_offset);
+	ASSERT_EQ(h.name_size, pread(st, id, h.name_size, h.id_offset));
+	EXPECT_EQ(0, strncmp(id, "kvm-", 4));
+	EXPECT_NE(NULL, strstr(id, "/vcpu-3"));
+	/* Read-only; reading past the end gives nothing. */
+	EXPECT_EQ(-1, write(st, &h, sizeof(h)));
+	EXPECT_EQ(0, pread(st, &h, sizeof(h), 1 << 20));
+	/* The stats fd outlives the vCPU and VM fds. */
+	close(fd);
+	close(self->vm);
+	self->vm = vm_create(_metadata, self->kvm);
+	EXPECT_EQ(sizeof(h), pread(st, &h, sizeof(h), 0));
+	close(st);
+}
+
 TEST_F(vcpu, unknown_ioctl)
 {
 	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: exit round trips (tools/kvmod-bench) on kvmod and on upstream
+# KVM built from the same kernel source, booted on the same QEMU one after
+# the other in this run. Prints each benchmark's time on both and the ratio
+# kvmod/upstream (below 1.0: kvmod is faster), and writes
+# build/results/bench-ARCH.txt.
+#
+# Usage: bench.sh ARCH...   (riscv only so far)
+# shellcheck source=scripts/kvmod/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=scripts/kvmod/testhost.sh
+. "$KVMOD_ROOT/scripts/kvmod/testhost.sh"
+
+ITERS=${KVMOD_BENCH_ITERS:-20000}
+RESULTS=$KVMOD_BUILD/results
+mkdir -p "$RESULTS"
+th_lock
+"$TH_SCRIPTS/deps.sh" all
+
+# Boots VARIANT's host and runs the benchmark; prints "NAME NS" lines.
+bench_boot() {
+	local arch=$1 variant=$2 kdir out=$KVMOD_BUILD/$1 staging work
+	kdir=$("$TH_SCRIPTS/kernel.sh" "$arch" "$variant") || die "$arch: $variant kernel build failed"
+	staging=$out/bench-staging
+	work=$out/bench-$variant
+	rm -rf "$staging"
+	mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests"
+	"$TH_SCRIPTS/build-tests.sh" "$arch" "$kdir" "$out/bench-tests" >&2
+	cp "$out/bench-tests/kvmod-bench" "$staging/tests/"
+	{
+		echo "# make bench ($variant)"
+		if [ "$variant" = kvmod ]; then
+			"$TH_SCRIPTS/build-module.sh" "$arch" "$kdir" "$out/bench-ko" >&2
+			cp "$out/bench-ko/kvmod.ko" "$staging/lib/modules/kvmod/"
+			echo "insmod kvmod-load /lib/modules/kvmod/kvmod.ko"
+		fi
+		echo "prog bench 600 /tests/kvmod-bench $ITERS"
+	} > "$staging/etc/kvmod/plan"
+	th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$work" >&2
+	grep -q '^ok [0-9]* - bench' "$work/results.tap" ||
+		die "$arch: benchmark failed on $variant (see $work/results.tap)"
+	sed -n 's|^# bench \([a-z-]*\): .*, \([0-9.]*\) ns/iteration$|\1 \2|p' "$work/results.tap" |
+		grep -v '^warmup '
+}
+
+for arch in "$@"; do
+	[ "$arch" = riscv ] || { log "bench: no benchmark for $arch yet"; continue; }
+	kvmod_arch_setup "$arch"
+	declare -A up=()
+	while read -r name ns; do up[$name]=$ns; done < <(bench_boot "$arch" upstream)
+	{
+		printf '%-12s %14s %14s %8s\n' benchmark "kvmod ns" "upstream ns" ratio
+		while read -r name ns; do
+			printf '%-12s %14s %14s %8s\n' "$name" "$ns" "${up[$name]:-?}" \
+				"$(awk -v a="$ns" -v b="${up[$name]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')"
+		done < <(bench_boot "$arch" kvmod)
+	} | tee "$RESULTS/bench-$arch.txt"
+done

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_RUN on RISC-V: MMIO exits (decoded loads and stores, sign extension,
+ * compressed instructions, read-only slots), coalesced MMIO, immediate
+ * exits, signals stopping a guest that spins with interrupts off, WFI
+ * woken by the guest's timer, fetches outside memory, dirty logging,
+ * binary statistics and ONE_REG rules.
+ */
+
+#include <sys/time.h>
+
+#include "guest.h"
+
+#define REG_ISA_EXT(ext) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT | \
+			  KVM_REG_RISCV_ISA_SINGLE | (ext))
+
+GUEST_CODE(mmio,
+	   "li t0, 0x10000000\n"
+	   "li t1, 0x1122334455667788\n"
+	   "sd t1, 0(t0)\n"
+	   "lb t2, 8(t0)\n"
+	   "mv a0, t2\n" G_REPORT(1)
+	   "lhu t3, 16(t0)\n"
+	   "mv a0, t3\n" G_REPORT(2)
+	   "mv a0, t0\n li a1, 0x5a5a\n"
+	   ".option push\n .option rvc\n c.sw a1, 4(a0)\n .option pop\n"
+	   G_REPORT(3));
+
+GUEST_CODE(spin, "1: j 1b\n");
+
+/* Arm the timer 1 ms ahead (10 MHz timebase), enable STIE only, WFI. */
+GUEST_CODE(wfi,
+	   "rdtime a0\n li t0, 10000\n add a0, a0, t0\n"
+	   "li a7, 0x54494D45\n li a6, 0\n ecall\n"
+	   "li t1, 0x20\n csrs sie, t1\n"
+	   "wfi\n"
+	   "csrr a0, sip\n" G_REPORT(1));
+
+/* Jump outside memory; the access fault lands in the handler at 1f. */
+GUEST_CODE(fetch,
+	   "lla t0, 1f\n csrw stvec, t0\n"
+	   "li t1, 0x10000000\n jr t1\n"
+	   ".balign 4\n"
+	   "1: csrr a0, scause\n csrr a1, stval\n" G_REPORT(1));
+
+/* Writes to 0x90000000 + 4K * n for n in a0..a2 (a slot that logs). */
+GUEST_CODE(dirty,
+	   "li t0, 0x90000000\n"
+	   "li t1, 0x1000\n"
+	   "li t2, 7\n"
+	   "mul t3, a0, t1\n add t3, t3, t0\n sd t2, 0(t3)\n"
+	   "mul t3, a1, t1\n add t3, t3, t0\n sd t2, 0(t3)\n"
+	   G_REPORT(1)
+	   "mul t3, a1, t1\n add t3, t3, t0\n ld t4, 0(t3)\n"
+	   "mul t3, a2, t1\n add t3, t3, t0\n ld t4, 0(t3)\n"
+	   G_REPORT(2)
+	   "mul t3, a2, t1\n add t3, t3, t0\n sd t2, 0(t3)\n"
+	   G_REPORT(3));
+
+/* Reads and writes 0x90000000, a read-only slot. */
+GUEST_CODE(rom,
+	   "li t0, 0x90000000\n ld a0, 0(t0)\n" G_REPORT(1)
+	   "li t1, 9\n sd t1, 8(t0)\n" G_REPORT(2));
+
+GUEST_CODE(coalesce,
+	   "li t0, 0x10000000\n"
+	   "li t1, 1\n sw t1, 0(t0)\n"
+	   "li t1, 2\n sw t1, 4(t0)\n"
+	   "li t1, 3\n sd t1, 8(t0)\n"
+	   G_REPORT(1)
+	   "li t1, 4\n sw t1, 0(t0)\n"
+	   G_REPORT(2));
+
+FIXTURE(run) {
+	struct guest g;
+};
+
+FIXTURE_SETUP(run)
+{
+	memset(&self->g, 0, sizeof(self->g));
+}
+
+FIXTURE_TEARDOWN(run)
+{
+	if (self->g.run)
+		guest_teardown(&self->g);
+}
+
+static void expect_mmio(struct __test_metadata *_metadata, struct kvm_run *run,
+			uint64_t gpa, uint32_t len, bool write)
+{
+	EXPECT_EQ(KVM_EXIT_MMIO, run->exit_reason);
+	EXPECT_EQ(gpa, run->mmio.phys_addr);
+	EXPECT_EQ(len, run->mmio.len);
+	EXPECT_EQ(write, run->mmio.is_write);
+}
+
+TEST_F(run, mmio_loads_and_stores)
+{
+	struct kvm_run *run;
+	uint64_t v;
+
+	guest_setup(_metadata, &self->g, mmio_start, mmio_end);
+	run = self->g.run;
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, GUEST_MMIO, 8, true);
+	memcpy(&v, run->mmio.data, 8);
+	EXPECT_EQ(0x1122334455667788ULL, v);
+
+	/* lb sign-extends what the VMM returns. */
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, GUEST_MMIO + 8, 1, false);
+	run->mmio.data[0] = 0x80;
+	run = guest_report(_metadata, &self->g, self->g.vcpu, run, 1);
+	EXPECT_EQ(-128L, (long)run->riscv_sbi.args[0]);
+
+	/* lhu does not. */
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, GUEST_MMIO + 16, 2, false);
+	run->mmio.data[0] = 0x01;
+	run->mmio.data[1] = 0x80;
+	run = guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(0x8001, run->riscv_sbi.args[0]);
+
+	/* A compressed store is decoded too, and skipped by 2 bytes. */
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, GUEST_MMIO + 4, 4, true);
+	EXPECT_EQ(0x5a, run->mmio.data[0]);
+	EXPECT_EQ(0x5a, run->mmio.data[1]);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 3);
+}
+
+TEST_F(run, immediate_exit)
+{
+	struct kvm_run *run;
+
+	guest_setup(_metadata, &self->g, mmio_start, mmio_end);
+	run = self->g.run;
+	run->immediate_exit = 1;
+	run->exit_reason = KVM_EXIT_HLT;
+	EXPECT_EQ(EINTR, guest_run(self->g.vcpu));
+	/* Left as it was: a VMM may read the previous exit again. */
+	EXPECT_EQ(KVM_EXIT_HLT, run->exit_reason);
+	EXPECT_EQ(0, get_reg(_metadata, self->g.vcpu, REG_CORE(regs.t0)));
+	run->immediate_exit = 0;
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	EXPECT_EQ(KVM_EXIT_MMIO, run->exit_reason);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(run, signal_stops_spinning_guest)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct kvm_run *run;
+
+	guest_setup(_metadata, &self->g, spin_start, spin_end);
+	run = self->g.run;
+	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(EINTR, guest_run(self->g.vcpu));
+	EXPECT_EQ(KVM_EXIT_INTR, run->exit_reason);
+	/* Still spinning where it was: the pc is inside the loop. */
+	EXPECT_EQ(GUEST_BASE, get_reg(_metadata, self->g.vcpu, REG_CORE(regs.pc)));
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(run, wfi_woken_by_timer)
+{
+	struct itimerval it = { .it_value = { .tv_sec = 10 } };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct kvm_run *run;
+
+	guest_setup(_metadata, &self->g, wfi_start, wfi_end);
+	/* A safety net only: the guest's own timer must end the WFI. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0x20, run->riscv_sbi.args[0] & 0x20);	/* sip.STIP */
+	it.it_value.tv_sec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(run, fetch_outside_memory_faults_in_guest)
+{
+	struct kvm_run *run;
+
+	guest_setup(_metadata, &self->g, fetch_start, fetch_end);
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(1, run->riscv_sbi.args[0]);		/* instruction access fault */
+	EXPECT_EQ(GUEST_MMIO, run->riscv_sbi.args[1]);
+}
+
+TEST_F(run, readonly_slot)
+{
+	struct kvm_run *run;
+	uint64_t *rom;
+
+	guest_setup(_metadata, &self->g, rom_start, rom_end);
+	rom = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rom);
+	rom[0] = 0xfeed;
+	ASSERT_EQ(0, set_region(self->g.vm, 1, KVM_MEM_READONLY, 0x90000000, 0x1000, rom));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0xfeed, run->riscv_sbi.args[0]);
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, 0x90000008, 8, true);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(0, rom[1]);
+	munmap(rom, 0x1000);
+}
+
+TEST_F(run, coalesced_mmio)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = GUEST_MMIO, .size = 0x1000 };
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_run *run;
+	int off;
+
+	guest_setup(_metadata, &self->g, coalesce_start, coalesce_end);
+	off = ioctl(self->g.kvm, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	ASSERT_EQ(1, off);
+	ring = (void *)((char *)self->g.run + off * getpagesize());
+	zone.pio = 1;
+	EXPECT_EQ(EINVAL, ioctl_errno(self->g.vm, KVM_REGISTER_COALESCED_MMIO,
+				      (unsigned long)&zone));
+	zone.pio = 0;
+	ASSERT_EQ(0, ioctl(self->g.vm, KVM_REGISTER_COALESCED_MMIO, &zone));
+
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	ASSERT_EQ(3, ring->last - ring->first);
+	EXPECT_EQ(GUEST_MMIO, ring->coalesced_mmio[ring->first].phys_addr);
+	EXPECT_EQ(4, ring->coalesced_mmio[ring->first].len);
+	EXPECT_EQ(1, ring->coalesced_mmio[ring->first].data[0]);
+	EXPECT_EQ(GUEST_MMIO + 8, ring->coalesced_mmio[ring->first + 2].phys_addr);
+	EXPECT_EQ(8, ring->coalesced_mmio[ring->first + 2].len);
+	EXPECT_EQ(3, ring->coalesced_mmio[ring->first + 2].data[0]);
+	ring->first = ring->last;
+
+	/* Unregistered: the write exits again. */
+	ASSERT_EQ(0, ioctl(self->g.vm, KVM_UNREGISTER_COALESCED_MMIO, &zone));
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	expect_mmio(_metadata, run, GUEST_MMIO, 4, true);
+	EXPECT_EQ(4, run->mmio.data[0]);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(ring->first, ring->last);
+}
+
+static uint64_t dirty_bits(struct __test_metadata *_metadata, int vm)
+{
+	uint64_t bits = 0;
+	struct kvm_dirty_log log = { .slot = 1, .dirty_bitmap = &bits };
+
+	EXPECT_EQ(0, ioctl(vm, KVM_GET_DIRTY_LOG, &log));
+	return bits;
+}
+
+TEST_F(run, dirty_log)
+{
+	struct kvm_dirty_log log = { .slot = 2 };
+	uint64_t bits;
+	void *mem;
+
+	guest_setup(_metadata, &self->g, dirty_start, dirty_end);
+	mem = mmap(NULL, 16 * 0x1000, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, set_region(self->g.vm, 1, KVM_MEM_LOG_DIRTY_PAGES, 0x90000000,
+				16 * 0x1000, mem));
+	log.dirty_bitmap = &bits;
+	EXPECT_EQ(ENOENT, ioctl_errno(self->g.vm, KVM_GET_DIRTY_LOG, (unsigned long)&log));
+	log.slot = 0;	/* exists, but does not log */
+	EXPECT_EQ(ENOENT, ioctl_errno(self->g.vm, KVM_GET_DIRTY_LOG, (unsigned long)&log));
+
+	set_reg(_metadata, self->g.vcpu, REG_CORE(regs.a0), 1);
+	set_reg(_metadata, self->g.vcpu, REG_CORE(regs.a1), 5);
+	set_reg(_metadata, self->g.vcpu, REG_CORE(regs.a2), 9);
+	EXPECT_EQ(0, dirty_bits(_metadata, self->g.vm));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ((1ULL << 1) | (1ULL << 5), dirty_bits(_metadata, self->g.vm));
+	/* Reads dirty nothing, and what was reported is clean again. */
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ(0, dirty_bits(_metadata, self->g.vm));
+	/* A page mapped by a read is dirtied by a later write. */
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 3);
+	EXPECT_EQ(1ULL << 9, dirty_bits(_metadata, self->g.vm));
+	EXPECT_EQ(7, *(uint64_t *)((char *)mem + 9 * 0x1000));
+	munmap(mem, 16 * 0x1000);
+}
+
+/* The value of the stat @name in a stats fd, or -1 when absent. */
+static long long stat_value(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	long long val = -1;
+	size_t dsz;
+	char *descs;
+	uint32_t i;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return -1;
+	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, dsz);
+	if (pread(fd, descs, h.num_desc * dsz, h.desc_offset) != (ssize_t)(h.num_desc * dsz)) {
+		free(descs);
+		return -1;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *d = (void *)(descs + i * dsz);
+		uint64_t v;
+
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+			val = v;
+	}
+	free(descs);
+	return val;
+}
+
+TEST_F(run, stats)
+{
+	int vm_fd, vcpu_fd;
+
+	guest_setup(_metadata, &self->g, mmio_start, mmio_end);
+	vcpu_fd = ioctl(self->g.vcpu, KVM_GET_STATS_FD, NULL);
+	vm_fd = ioctl(self->g.vm, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(vcpu_fd, 0);
+	ASSERT_GE(vm_fd, 0);
+	EXPECT_EQ(0, stat_value(vcpu_fd, "mmio_exit_user"));
+	EXPECT_EQ(0, stat_value(vm_fd, "remote_tlb_flush"));
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	EXPECT_EQ(1, stat_value(vcpu_fd, "mmio_exit_user"));
+	EXPECT_LE(1, stat_value(vcpu_fd, "exits"));
+	EXPECT_EQ(-1, stat_value(vcpu_fd, "no_such_stat"));
+	/* Closing the VM fd first leaves the stats fd usable. */
+	close(vcpu_fd);
+	EXPECT_LE(0, stat_value(vm_fd, "remote_tlb_flush_requests"));
+	close(vm_fd);
+}
+
+TEST_F(run, one_reg_rules)
+{
+	struct kvm_one_reg reg;
+	struct kvm_reg_list list = { .n = 0 }, *full;
+	uint64_t v = 0, sstc;
+	uint32_t v32;
+
+	guest_setup(_metadata, &self->g, mmio_start, mmio_end);
+	/* Unknown register, wrong size, wrong arch. */
+	EXPECT_EQ(ENOENT, vcpu_reg(self->g.vcpu, KVM_REG_RISCV | KVM_REG_SIZE_U64 |
+				   KVM_REG_RISCV_CORE | 40, &v, false));
+	reg.id = KVM_REG_RISCV | KVM_REG_SIZE_U32 | KVM_REG_RISCV_CORE;
+	reg.addr = (uintptr_t)&v32;
+	EXPECT_EQ(EINVAL, ioctl_errno(self->g.vcpu, KVM_GET_ONE_REG, (unsigned long)&reg));
+	EXPECT_EQ(EINVAL, vcpu_reg(self->g.vcpu, KVM_REG_ARM64 | KVM_REG_SIZE_U64, &v, false));
+	/* Core registers round-trip; mode is S or U only. */
+	set_reg(_metadata, self->g.vcpu, REG_CORE(regs.s3), 0x1234);
+	EXPECT_EQ(0x1234, get_reg(_metadata, self->g.vcpu, REG_CORE(regs.s3)));
+	v = 7;
+	EXPECT_EQ(EINVAL, vcpu_reg(self->g.vcpu, REG_CORE(mode), &v, true));
+
+	/* The register list: E2BIG with the size, then every register reads. */
+	EXPECT_EQ(E2BIG, ioctl_errno(self->g.vcpu, KVM_GET_REG_LIST, (unsigned long)&list));
+	ASSERT_GT(list.n, 40);
+	full = calloc(1, sizeof(*full) + list.n * sizeof(uint64_t));
+	full->n = list.n;
+	ASSERT_EQ(0, ioctl(self->g.vcpu, KVM_GET_REG_LIST, full));
+	for (v = 0; v < full->n; v++) {
+		uint64_t buf = 0;
+
+		reg.id = full->reg[v];
+		reg.addr = (uintptr_t)&buf;
+		EXPECT_EQ(0, ioctl(self->g.vcpu, KVM_GET_ONE_REG, &reg))
+			TH_LOG("register %#llx", (unsigned long long)reg.id);
+	}
+	free(full);
+
+	/* ISA extensions: frozen once the vCPU ran. */
+	if (!vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), &sstc, false) && sstc) {
+		v = 0;
+		EXPECT_EQ(0, vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), &v, true));
+		v = 1;
+		EXPECT_EQ(0, vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SSTC), &v, true));
+	}
+	v = 0;
+	/* Plain instruction-set extensions cannot be hidden from a guest. */
+	EXPECT_EQ(EINVAL, vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_I), &v, true));
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	v = 0;
+	EXPECT_EQ(EBUSY, vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_F), &v, true));
+}
+
+TEST_HARNESS_MAIN
