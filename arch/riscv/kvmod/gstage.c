@@ -45,6 +45,8 @@ static atomic64_t kvmod_riscv_serial = ATOMIC64_INIT(0);
 /* Which vCPU, and which VM sharing VMID 0, last ran on each CPU. */
 static DEFINE_PER_CPU(u64, kvmod_riscv_last_vcpu);
 static DEFINE_PER_CPU(u64, kvmod_riscv_last_shared_vm);
+/* What this CPU's hgatp holds: writing it again is not free. */
+static DEFINE_PER_CPU(unsigned long, kvmod_riscv_cur_hgatp);
 
 static unsigned int gstage_levels(void)
 {
@@ -353,10 +355,15 @@ void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu)
 	struct kvmod_vm *vm = vcpu->vm;
 	bool vvma;
 
-	csr_write(CSR_HGATP, vm->arch.hgatp);
-	cpumask_set_cpu(smp_processor_id(), &vm->arch.ran_on);
-	/* Flushers clear entries, then read ran_on; we set it, then walk. */
-	smp_mb__after_atomic();
+	if (__this_cpu_read(kvmod_riscv_cur_hgatp) != vm->arch.hgatp) {
+		csr_write(CSR_HGATP, vm->arch.hgatp);
+		__this_cpu_write(kvmod_riscv_cur_hgatp, vm->arch.hgatp);
+	}
+	if (!cpumask_test_cpu(smp_processor_id(), &vm->arch.ran_on)) {
+		cpumask_set_cpu(smp_processor_id(), &vm->arch.ran_on);
+		/* Flushers clear entries, then read ran_on; we set it, then walk. */
+		smp_mb__after_atomic();
+	}
 
 	vvma = kvmod_check_request(KVMOD_REQ_HFENCE_VVMA, vcpu);
 	if (!vm->arch.vmid &&

@@ -132,8 +132,6 @@ void kvmod_riscv_timer_put(struct kvmod_vcpu *vcpu)
 		/* The guest writes vstimecmp directly. */
 		t->compare = csr_read(CSR_VSTIMECMP);
 		t->armed = t->compare != U64_MAX;
-		/* No VM may see another's deadline, nor the host fire it. */
-		csr_write(CSR_VSTIMECMP, U64_MAX);
 	}
 }
 

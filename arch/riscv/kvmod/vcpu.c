@@ -283,7 +283,10 @@ static void vcpu_put(struct kvmod_vcpu *vcpu)
 	c->scounteren = csr_swap(CSR_SCOUNTEREN, a->host_scounteren);
 	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
 	kvmod_riscv_timer_put(vcpu);
-	csr_write(CSR_HGATP, 0);
+	/*
+	 * hgatp stays: nothing uses it while V=0, and rewriting it costs a
+	 * TLB flush on some implementations (QEMU's among them).
+	 */
 	vcpu->cpu = -1;
 }
 
