@@ -261,6 +261,7 @@ bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
 
 /* vCPU run-loop helpers (virt/kvmod/vcpu.c). */
 void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu);
+void kvmod_vcpu_kick_sync(struct kvmod_vcpu *vcpu);
 int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu);
 bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu);
 struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id);

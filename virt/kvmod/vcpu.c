@@ -81,6 +81,35 @@ void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu)
 	preempt_enable();
 }
 
+static void kvmod_vcpu_kick_sync_fn(void *info)
+{
+}
+
+/**
+ * kvmod_vcpu_kick_sync() - make a vCPU leave the guest, and wait for it
+ * @vcpu: the vCPU, which has a request pending that must be handled
+ *	before it runs guest code again (a TLB flush, say)
+ *
+ * Returns once @vcpu is outside the guest; it then handles its requests
+ * before it enters again. Needs interrupts enabled.
+ */
+void kvmod_vcpu_kick_sync(struct kvmod_vcpu *vcpu)
+{
+	int cpu;
+
+	rcuwait_wake_up(&vcpu->wait);
+	if (cmpxchg(&vcpu->mode, KVMOD_IN_GUEST_MODE,
+		    KVMOD_EXITING_GUEST_MODE) == KVMOD_OUTSIDE_GUEST_MODE)
+		return;
+	/* In the guest, or just kicked by someone else: wait for the exit. */
+	cpu = READ_ONCE(vcpu->cpu);
+	preempt_disable();
+	if (cpu >= 0 && cpu != smp_processor_id() &&
+	    READ_ONCE(vcpu->mode) != KVMOD_OUTSIDE_GUEST_MODE)
+		smp_call_function_single(cpu, kvmod_vcpu_kick_sync_fn, NULL, 1);
+	preempt_enable();
+}
+
 /* The interrupt is the message: the guest has exited once this runs. */
 static void kvmod_vcpu_kick_fn(void *info)
 {

@@ -19,6 +19,8 @@ unsigned int kvmod_riscv_gpa_bits;
 unsigned int kvmod_riscv_vmid_bits;
 /* The host has Sstc: guests get vstimecmp. */
 bool kvmod_riscv_has_sstc;
+/* The host has Smstateen: hstateen0 gates what VS-mode may access. */
+bool kvmod_riscv_has_smstateen;
 
 /*
  * hgatp.MODE is WARL and an unsupported value leaves the register untouched,
@@ -76,6 +78,7 @@ int kvmod_arch_init(void)
 	}
 	kvmod_riscv_vmid_bits = kvmod_riscv_probe_vmid_bits();
 	kvmod_riscv_has_sstc = riscv_isa_extension_available(NULL, SSTC);
+	kvmod_riscv_has_smstateen = riscv_isa_extension_available(NULL, SMSTATEEN);
 	pr_info("RISC-V H extension present, guest physical addresses of %u bits, %u VMID bits%s\n",
 		kvmod_riscv_gpa_bits, kvmod_riscv_vmid_bits,
 		kvmod_riscv_has_sstc ? ", Sstc" : "");

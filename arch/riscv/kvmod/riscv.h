@@ -16,6 +16,7 @@ enum {
 extern unsigned int kvmod_riscv_gpa_bits;
 extern unsigned int kvmod_riscv_vmid_bits;
 extern bool kvmod_riscv_has_sstc;
+extern bool kvmod_riscv_has_smstateen;
 
 /* switch.S, fpu.S, tlb.S */
 void kvmod_riscv_switch_to_guest(struct kvmod_riscv_switch *sw);

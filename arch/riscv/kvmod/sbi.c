@@ -166,10 +166,15 @@ static void send_ipi(struct kvmod_vcpu *t, void *data)
 	kvmod_riscv_set_irq(t, IRQ_VS_SOFT, true);
 }
 
+/*
+ * Remote fences are synchronous for the caller: once the call returns, no
+ * target may run guest code with the old translations. A target outside
+ * the guest handles the request before it enters again.
+ */
 static void send_request(struct kvmod_vcpu *t, void *data)
 {
 	kvmod_make_request((long)data, t);
-	kvmod_vcpu_kick(t);
+	kvmod_vcpu_kick_sync(t);
 }
 
 static long sbi_base_probe(struct kvmod_vcpu *vcpu, unsigned long eid)

@@ -235,6 +235,22 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	struct kvmod_riscv_csr *c = &a->csr;
 
 	vcpu->cpu = smp_processor_id();
+	/*
+	 * Delegation and environment first: vsie and vsip are views masked
+	 * by hideleg, so on a CPU where it is still clear (no guest ran there
+	 * yet) the guest's interrupt enables would be dropped.
+	 */
+	csr_write(CSR_HEDELEG, a->hedeleg);
+	csr_write(CSR_HIDELEG, KVMOD_HIDELEG);
+	csr_write(CSR_HCOUNTEREN, KVMOD_HCOUNTEREN);
+	csr_write(CSR_HENVCFG, a->henvcfg);
+	/*
+	 * With Smstateen, VS-mode reaches senvcfg (which Linux writes on every
+	 * context switch) only through hstateen0.ENVCFG; kvmod switches
+	 * senvcfg, so the guest may have it.
+	 */
+	if (kvmod_riscv_has_smstateen)
+		csr_write(CSR_HSTATEEN0, SMSTATEEN0_HSENVCFG);
 	csr_write(CSR_VSSTATUS, c->vsstatus);
 	csr_write(CSR_VSIE, c->vsie);
 	csr_write(CSR_VSTVEC, c->vstvec);
@@ -246,10 +262,6 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	csr_write(CSR_HVIP, c->hvip);
 	a->host_scounteren = csr_swap(CSR_SCOUNTEREN, c->scounteren);
 	a->host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
-	csr_write(CSR_HEDELEG, a->hedeleg);
-	csr_write(CSR_HIDELEG, KVMOD_HIDELEG);
-	csr_write(CSR_HCOUNTEREN, KVMOD_HCOUNTEREN);
-	csr_write(CSR_HENVCFG, a->henvcfg);
 	kvmod_riscv_timer_load(vcpu);
 	kvmod_riscv_gstage_load(vcpu);
 	if (guest_has_fp(vcpu)) {
