@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make run: boots ARCH's QEMU test host with kvmod loaded and shows what
-# /dev/kvm offers, creating a VM and a vCPU with kvmod-vmm. Until the VMM
-# boots Linux guests, this is what "running" kvmod means.
+# make run: boots ARCH's QEMU test host with kvmod loaded, shows what
+# /dev/kvm offers, and on RISC-V boots a Linux guest on kvmod with
+# kvmod-vmm (the host's own kernel Image, an initramfs whose /init reports
+# and powers off). arm64 guests need the arm64 vCPU core, still to come.
 #
 # Usage: run.sh [ARCH]    (default riscv)
 # shellcheck source=scripts/kvmod/lib.sh
@@ -23,11 +24,13 @@ rm -rf "$staging"
 mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests"
 cp "$out/ko/kvmod.ko" "$staging/lib/modules/kvmod/"
 cp "$out/tests/kvmod-vmm" "$staging/tests/"
-cat > "$staging/etc/kvmod/plan" <<'PLAN'
-# make run: load kvmod, use /dev/kvm like a VMM, unload
+guest_step=$(th_stage_guest "$arch" "$kdir" "$staging")
+cat > "$staging/etc/kvmod/plan" <<PLAN
+# make run: load kvmod, use /dev/kvm like a VMM, boot a guest, unload
 insmod kvmod-load /lib/modules/kvmod/kvmod.ko
 check-dev kvm-dev /dev/kvm
 prog kvmod-vmm-info 120 /tests/kvmod-vmm info
+$guest_step
 rmmod kvmod-unload kvmod
 klog-clean klog-clean
 PLAN
@@ -36,7 +39,7 @@ log "booting the $arch host (QEMU, TCG) with kvmod"
 th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$out/run"
 echo "---- $arch host: kernel messages from kvmod ----"
 grep -a 'kvmod:' "$out/run/serial.log" | sed 's/^\[[^]]*\] //' || true
-echo "---- $arch host: kvmod-vmm info ----"
+echo "---- $arch host: kvmod-vmm info, then the guest's console ----"
 sed -n 's/^# //p' "$out/run/results.tap" | grep -v '^kvmod-vmm-info:' || true
 echo "---- $arch host: steps ----"
 grep -E '^(not )?ok' "$out/run/results.tap"

@@ -12,7 +12,7 @@
 TH_SCRIPTS=$KVMOD_ROOT/scripts/kvmod
 TH_ARGS_FILE=$KVMOD_ROOT/tools/testing/selftests/kvmod/upstream-args.txt
 # shellcheck disable=SC2034 # for the scripts that source this
-TH_RATCHET=$KVMOD_ROOT/tools/testing/selftests/kvmod/upstream-pass.txt
+TH_RATCHET=${KVMOD_RATCHET:-$KVMOD_ROOT/tools/testing/selftests/kvmod/upstream-pass.txt}
 # Guest seconds allowed for boot, module loads and power-off, on top of the
 # sum of the plan's program timeouts.
 TH_BOOT_SLACK=${KVMOD_BOOT_SLACK:-240}
@@ -206,4 +206,23 @@ th_toplevel() {
 		sub(/ .*/, "", name)
 		if (index(name, pre) == 1) print st, substr(name, length(pre) + 1)
 	}' "$1"
+}
+
+# Stages a Linux guest for kvmod-vmm under STAGING/guest: the host's own
+# kernel Image and an initramfs holding tools/testing/kvmod/guest-init.c as
+# /init (it reports and powers off). Prints the plan line that boots it.
+# RISC-V only so far (arm64 needs its vCPU core); prints nothing elsewhere.
+th_stage_guest() {
+	local arch=$1 kdir=$2 staging=$3 root
+	[ "$arch" = riscv ] || return 0
+	root=$staging/guest/.root
+	mkdir -p "$root"
+	"${CROSS}gcc" -static -O2 -Wall -Wextra -Werror -o "$root/init" \
+		"$KVMOD_ROOT/tools/testing/kvmod/guest-init.c"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc --owner=0:0 --reproducible) > "$staging/guest/initramfs.cpio"
+	rm -rf "$root"
+	cp "$kdir/arch/$KARCH/boot/Image" "$staging/guest/Image"
+	echo "prog guest-boot 400 /tests/kvmod-vmm run --kernel /guest/Image" \
+		"--initrd /guest/initramfs.cpio --cpus 2 --mem 256 --timeout 300"
 }

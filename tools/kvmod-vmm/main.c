@@ -9,6 +9,8 @@
 
 static const struct vmm_command commands[] = {
 	{ "info", "show what /dev/kvm offers, creating a VM and a vCPU", vmm_info_main },
+	{ "run", "boot a kernel: run --kernel IMAGE [--initrd FILE] [--append ARGS]\n"
+		 "           [--mem MIB] [--cpus N] [--timeout S]", vmm_run_main },
 };
 
 void vmm_perror(const char *fmt, ...)

@@ -7,6 +7,8 @@
  * off or on through ONE_REG.
  */
 
+#include <pthread.h>
+
 #include "guest.h"
 
 #define REG_SBI_EXT(ext) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_SBI_EXT | \
@@ -126,6 +128,47 @@ TEST_F(sbi, hsm)
 	EXPECT_EQ(0x55, run1->riscv_sbi.args[1]);
 	munmap(run1, self->g.run_size);
 	close(vcpu1);
+}
+
+struct waiter {
+	int vcpu;
+	struct kvm_run *run;
+	int err;
+};
+
+static void *run_waiter(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->err = guest_run(w->vcpu);
+	return NULL;
+}
+
+/* A VMM's usual shape: hart 1's thread already waits in KVM_RUN. */
+TEST_F(sbi, hsm_start_wakes_waiting_thread)
+{
+	struct waiter w;
+	pthread_t t;
+
+	guest_setup(_metadata, &self->g, hsm_start, hsm_end);
+	w.vcpu = add_vcpu(_metadata, &self->g, 1);
+	w.run = mmap(NULL, self->g.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     w.vcpu, 0);
+	ASSERT_NE(MAP_FAILED, w.run);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_waiter, &w));
+	/* Let it block: a stopped hart's KVM_RUN sleeps until started. */
+	usleep(200000);
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 3);
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 4);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, w.err);
+	EXPECT_EQ(KVM_EXIT_RISCV_SBI, w.run->exit_reason);
+	EXPECT_EQ(9, w.run->riscv_sbi.function_id);
+	EXPECT_EQ(0x55, w.run->riscv_sbi.args[1]);
+	munmap(w.run, self->g.run_size);
+	close(w.vcpu);
 }
 
 TEST_F(sbi, ipi)

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmod-vmm on RISC-V: loads a Linux Image (Documentation/arch/riscv/
+ * boot-image-header.rst) 2 MiB into RAM, describes the machine in a device
+ * tree at the top of RAM (CPUs with the ISA the vCPU reports, memory, the
+ * 16550A), and starts hart 0 there with a0 = hart id, a1 = device tree, as
+ * the RISC-V boot protocol says. Other harts start through SBI HSM, which
+ * the hypervisor implements. The SBI debug console goes to our stdout.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "fdt.h"
+#include "vmm.h"
+
+const uint64_t vmm_arch_ram_base = 0x80000000UL;
+
+#define IMAGE_MAGIC2		0x05435352U	/* "RSC\x05" at offset 56 */
+#define IMAGE_LOAD_OFFSET	0x200000UL	/* RV64 kernels want 2 MiB alignment */
+#define FDT_MAX_SIZE		0x10000UL
+#define SBI_EXT_DBCN		0x4442434EUL
+#define SBI_V01_PUTCHAR		0x1UL
+#define SBI_V01_GETCHAR		0x2UL
+#define SBI_ERR_NOT_SUPPORTED	-2L
+#define SBI_ERR_INVALID_PARAM	-3L
+
+#define REG(type, idx)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | (type) | (idx))
+#define CORE_REG(name)	REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(name))
+
+static int get_reg(int vcpu, uint64_t id, uint64_t *v)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)v };
+
+	return ioctl(vcpu, KVM_GET_ONE_REG, &r);
+}
+
+static int set_reg(int vcpu, uint64_t id, uint64_t v)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)&v };
+
+	return ioctl(vcpu, KVM_SET_ONE_REG, &r);
+}
+
+/* Multi-letter extensions worth telling the guest about, by KVM id. */
+static const struct {
+	unsigned int id;
+	const char *name;
+} isa_names[] = {
+	{ KVM_RISCV_ISA_EXT_ZICSR, "zicsr" },
+	{ KVM_RISCV_ISA_EXT_ZIFENCEI, "zifencei" },
+	{ KVM_RISCV_ISA_EXT_ZICNTR, "zicntr" },
+	{ KVM_RISCV_ISA_EXT_ZICBOM, "zicbom" },
+	{ KVM_RISCV_ISA_EXT_ZICBOZ, "zicboz" },
+	{ KVM_RISCV_ISA_EXT_ZICOND, "zicond" },
+	{ KVM_RISCV_ISA_EXT_ZIHINTPAUSE, "zihintpause" },
+	{ KVM_RISCV_ISA_EXT_ZIHINTNTL, "zihintntl" },
+	{ KVM_RISCV_ISA_EXT_ZFA, "zfa" },
+	{ KVM_RISCV_ISA_EXT_ZFH, "zfh" },
+	{ KVM_RISCV_ISA_EXT_ZFHMIN, "zfhmin" },
+	{ KVM_RISCV_ISA_EXT_ZBA, "zba" },
+	{ KVM_RISCV_ISA_EXT_ZBB, "zbb" },
+	{ KVM_RISCV_ISA_EXT_ZBC, "zbc" },
+	{ KVM_RISCV_ISA_EXT_ZBS, "zbs" },
+	{ KVM_RISCV_ISA_EXT_SSTC, "sstc" },
+	{ KVM_RISCV_ISA_EXT_SVINVAL, "svinval" },
+	{ KVM_RISCV_ISA_EXT_SVNAPOT, "svnapot" },
+	{ KVM_RISCV_ISA_EXT_SVPBMT, "svpbmt" },
+};
+
+/* "riscv,isa" and "riscv,isa-extensions" from what the vCPU reports. */
+static void cpu_isa(struct fdt *f, int vcpu)
+{
+	char isa[512] = "rv64", exts[512];
+	size_t elen = 0, i;
+	uint64_t letters = 0, on;
+	const char *order = "imafdcvh";
+
+	get_reg(vcpu, REG(KVM_REG_RISCV_CONFIG, KVM_REG_RISCV_CONFIG_REG(isa)), &letters);
+	for (i = 0; order[i]; i++) {
+		if (!(letters & (1ULL << (order[i] - 'a'))))
+			continue;
+		isa[strlen(isa) + 1] = 0;
+		isa[strlen(isa)] = order[i];
+		exts[elen] = order[i];
+		exts[elen + 1] = 0;
+		elen += 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(isa_names); i++) {
+		if (get_reg(vcpu, REG(KVM_REG_RISCV_ISA_EXT | KVM_REG_RISCV_ISA_SINGLE,
+				      isa_names[i].id), &on) || !on)
+			continue;
+		if (strlen(isa) + strlen(isa_names[i].name) + 2 < sizeof(isa)) {
+			strcat(isa, "_");
+			strcat(isa, isa_names[i].name);
+		}
+		/* A string list: each name with its NUL, one after another. */
+		if (elen + strlen(isa_names[i].name) + 1 < sizeof(exts))
+			elen += snprintf(exts + elen, sizeof(exts) - elen, "%s",
+					 isa_names[i].name) + 1;
+	}
+	fdt_prop_string(f, "riscv,isa", isa);
+	fdt_prop_string(f, "riscv,isa-base", "rv64i");
+	fdt_prop(f, "riscv,isa-extensions", exts, elen);
+}
+
+static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
+		       uint64_t initrd, uint64_t initrd_size, size_t *size)
+{
+	uint64_t freq = 0, satp = 0;
+	char name[64];
+	struct fdt f;
+	int i;
+
+	get_reg(vm->vcpus[0].fd, REG(KVM_REG_RISCV_TIMER,
+				     KVM_REG_RISCV_TIMER_REG(frequency)), &freq);
+	get_reg(vm->vcpus[0].fd, REG(KVM_REG_RISCV_CONFIG,
+				     KVM_REG_RISCV_CONFIG_REG(satp_mode)), &satp);
+	fdt_init(&f);
+	fdt_begin_node(&f, "");
+	fdt_prop_u32(&f, "#address-cells", 2);
+	fdt_prop_u32(&f, "#size-cells", 2);
+	fdt_prop_string(&f, "compatible", "kvmod,riscv-virt");
+	fdt_prop_string(&f, "model", "kvmod-vmm RISC-V virtual machine");
+
+	fdt_begin_node(&f, "chosen");
+	fdt_prop_string(&f, "bootargs", o->cmdline);
+	snprintf(name, sizeof(name), "/soc/serial@%lx", VMM_UART_BASE);
+	fdt_prop_string(&f, "stdout-path", name);
+	if (initrd_size) {
+		fdt_prop_u64(&f, "linux,initrd-start", initrd);
+		fdt_prop_u64(&f, "linux,initrd-end", initrd + initrd_size);
+	}
+	fdt_end_node(&f);
+
+	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)vm->ram_base);
+	fdt_begin_node(&f, name);
+	fdt_prop_string(&f, "device_type", "memory");
+	fdt_prop_cells(&f, "reg",
+		       (uint32_t[]){ vm->ram_base >> 32, vm->ram_base,
+				     vm->ram_size >> 32, vm->ram_size }, 4);
+	fdt_end_node(&f);
+
+	fdt_begin_node(&f, "cpus");
+	fdt_prop_u32(&f, "#address-cells", 1);
+	fdt_prop_u32(&f, "#size-cells", 0);
+	fdt_prop_u32(&f, "timebase-frequency", freq);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		snprintf(name, sizeof(name), "cpu@%d", i);
+		fdt_begin_node(&f, name);
+		fdt_prop_string(&f, "device_type", "cpu");
+		fdt_prop_u32(&f, "reg", i);
+		fdt_prop_string(&f, "compatible", "riscv");
+		fdt_prop_string(&f, "status", "okay");
+		fdt_prop_string(&f, "mmu-type", satp == 10 ? "riscv,sv57" :
+				satp == 9 ? "riscv,sv48" : "riscv,sv39");
+		cpu_isa(&f, vm->vcpus[i].fd);
+		fdt_begin_node(&f, "interrupt-controller");
+		fdt_prop_u32(&f, "#interrupt-cells", 1);
+		fdt_prop_empty(&f, "interrupt-controller");
+		fdt_prop_string(&f, "compatible", "riscv,cpu-intc");
+		fdt_prop_u32(&f, "phandle", 1 + i);
+		fdt_end_node(&f);
+		fdt_end_node(&f);
+	}
+	fdt_end_node(&f);
+
+	fdt_begin_node(&f, "soc");
+	fdt_prop_u32(&f, "#address-cells", 2);
+	fdt_prop_u32(&f, "#size-cells", 2);
+	fdt_prop_string(&f, "compatible", "simple-bus");
+	fdt_prop_empty(&f, "ranges");
+	snprintf(name, sizeof(name), "serial@%lx", VMM_UART_BASE);
+	fdt_begin_node(&f, name);
+	fdt_prop_string(&f, "compatible", "ns16550a");
+	fdt_prop_cells(&f, "reg", (uint32_t[]){ 0, VMM_UART_BASE, 0, VMM_UART_SIZE }, 4);
+	fdt_prop_u32(&f, "clock-frequency", 3686400);
+	/* No interrupts property: the driver polls. */
+	fdt_end_node(&f);
+	fdt_end_node(&f);
+
+	fdt_end_node(&f);
+	return fdt_finish(&f, size);
+}
+
+int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o)
+{
+	uint64_t kernel = vm->ram_base + IMAGE_LOAD_OFFSET;
+	uint64_t fdt_addr = vm->ram_base + vm->ram_size - FDT_MAX_SIZE;
+	uint64_t initrd = 0;
+	size_t ksize, isize = 0, fsize;
+	void *kbuf, *ibuf = NULL, *fdt, *dst;
+	int i;
+
+	if (vmm_load_file(o->kernel, &kbuf, &ksize)) {
+		vmm_perror("%s", o->kernel);
+		return -1;
+	}
+	if (ksize < 64 || le32toh(*(uint32_t *)((char *)kbuf + 56)) != IMAGE_MAGIC2) {
+		fprintf(stderr, "kvmod-vmm: %s is not a RISC-V Linux Image\n", o->kernel);
+		return -1;
+	}
+	dst = vmm_guest_ptr(vm, kernel, ksize);
+	if (!dst) {
+		fprintf(stderr, "kvmod-vmm: kernel does not fit in guest RAM\n");
+		return -1;
+	}
+	memcpy(dst, kbuf, ksize);
+	free(kbuf);
+
+	if (o->initrd) {
+		if (vmm_load_file(o->initrd, &ibuf, &isize)) {
+			vmm_perror("%s", o->initrd);
+			return -1;
+		}
+		initrd = (fdt_addr - isize) & ~0xfffUL;
+		dst = initrd > kernel + ksize ? vmm_guest_ptr(vm, initrd, isize) : NULL;
+		if (!dst) {
+			fprintf(stderr, "kvmod-vmm: initrd does not fit in guest RAM\n");
+			return -1;
+		}
+		memcpy(dst, ibuf, isize);
+		free(ibuf);
+	}
+
+	/* The VMM owns the console: the SBI debug console is ours to serve. */
+	for (i = 0; i < vm->nr_vcpus; i++)
+		set_reg(vm->vcpus[i].fd, REG(KVM_REG_RISCV_SBI_EXT | KVM_REG_RISCV_SBI_SINGLE,
+					     KVM_RISCV_SBI_EXT_DBCN), 1);
+
+	fdt = build_fdt(vm, o, initrd, isize, &fsize);
+	if (!fdt || fsize > FDT_MAX_SIZE) {
+		fprintf(stderr, "kvmod-vmm: cannot build the device tree\n");
+		return -1;
+	}
+	memcpy(vmm_guest_ptr(vm, fdt_addr, fsize), fdt, fsize);
+	free(fdt);
+
+	/* Boot hart: pc at the image, a0 its hart id, a1 the device tree. */
+	if (set_reg(vm->vcpus[0].fd, CORE_REG(regs.pc), kernel) ||
+	    set_reg(vm->vcpus[0].fd, CORE_REG(regs.a0), 0) ||
+	    set_reg(vm->vcpus[0].fd, CORE_REG(regs.a1), fdt_addr)) {
+		vmm_perror("KVM_SET_ONE_REG");
+		return -1;
+	}
+	return 0;
+}
+
+/* SBI calls the hypervisor hands to us: the console ones. */
+int vmm_arch_exit(struct vmm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned long ext = run->riscv_sbi.extension_id;
+	unsigned long fid = run->riscv_sbi.function_id;
+	unsigned long *args = run->riscv_sbi.args;
+	char c;
+	void *p;
+
+	if (run->exit_reason != KVM_EXIT_RISCV_SBI)
+		return -1;
+	run->riscv_sbi.ret[0] = SBI_ERR_NOT_SUPPORTED;
+	run->riscv_sbi.ret[1] = 0;
+	if (ext == SBI_V01_PUTCHAR) {
+		c = args[0];
+		vmm_console_write(v->vm, &c, 1);
+		run->riscv_sbi.ret[0] = 0;
+	} else if (ext == SBI_V01_GETCHAR) {
+		run->riscv_sbi.ret[0] = -1;	/* no input */
+	} else if (ext == SBI_EXT_DBCN && fid == 0) {
+		/* write(num_bytes, base_lo, base_hi) */
+		p = args[2] ? NULL : vmm_guest_ptr(v->vm, args[1], args[0]);
+		if (!p) {
+			run->riscv_sbi.ret[0] = SBI_ERR_INVALID_PARAM;
+		} else {
+			vmm_console_write(v->vm, p, args[0]);
+			run->riscv_sbi.ret[0] = 0;
+			run->riscv_sbi.ret[1] = args[0];
+		}
+	} else if (ext == SBI_EXT_DBCN && fid == 1) {
+		run->riscv_sbi.ret[0] = 0;	/* read: nothing to read */
+	} else if (ext == SBI_EXT_DBCN && fid == 2) {
+		c = args[0];
+		vmm_console_write(v->vm, &c, 1);
+		run->riscv_sbi.ret[0] = 0;
+	}
+	return 0;
+}
+
+/* Registers that tell where a vCPU is and what it last trapped on. */
+void vmm_arch_dump(struct vmm_vcpu *v)
+{
+	static const struct {
+		const char *name;
+		uint64_t id;
+	} regs[] = {
+		{ "pc", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(regs.pc)) },
+		{ "ra", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(regs.ra)) },
+		{ "sp", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(regs.sp)) },
+		{ "a0", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(regs.a0)) },
+		{ "a7", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(regs.a7)) },
+		{ "mode", REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(mode)) },
+		{ "sstatus", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(sstatus)) },
+		{ "sie", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(sie)) },
+		{ "sip", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(sip)) },
+		{ "scause", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(scause)) },
+		{ "sepc", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(sepc)) },
+		{ "stval", REG(KVM_REG_RISCV_CSR, KVM_REG_RISCV_CSR_REG(stval)) },
+		{ "stimecmp", REG(KVM_REG_RISCV_TIMER, KVM_REG_RISCV_TIMER_REG(compare)) },
+		{ "time", REG(KVM_REG_RISCV_TIMER, KVM_REG_RISCV_TIMER_REG(time)) },
+	};
+	struct kvm_mp_state mp = { 0 };
+	uint64_t val;
+	size_t i;
+
+	ioctl(v->fd, KVM_GET_MP_STATE, &mp);
+	fprintf(stderr, "kvmod-vmm: vCPU %d (%s):", v->id,
+		mp.mp_state == KVM_MP_STATE_STOPPED ? "stopped" : "runnable");
+	for (i = 0; i < ARRAY_SIZE(regs); i++)
+		if (!get_reg(v->fd, regs[i].id, &val))
+			fprintf(stderr, " %s=%#llx", regs[i].name, (unsigned long long)val);
+	fputc('\n', stderr);
+}

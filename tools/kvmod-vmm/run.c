@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmod-vmm run: boot a kernel in a VM. One thread per vCPU calls KVM_RUN;
+ * MMIO exits go to the emulated devices (a 16550A console), SBI/HVC-style
+ * exits to the architecture part, and a system event (the guest powering
+ * off or resetting) stops every vCPU. Exit status: 0 when the guest powered
+ * off, 1 on a reset request or an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* Kicks vCPU threads out of KVM_RUN; the handler itself does nothing. */
+#define VMM_KICK_SIGNAL	SIGUSR1
+
+static void kick_handler(int sig)
+{
+}
+
+/**
+ * vmm_guest_ptr() - host address of guest physical memory
+ * @vm: the VM
+ * @gpa: guest physical address
+ * @len: bytes that must be RAM from @gpa
+ *
+ * Return: the address, or NULL when the range is not all RAM.
+ */
+void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < vm->ram_base || len > vm->ram_size ||
+	    gpa - vm->ram_base > vm->ram_size - len)
+		return NULL;
+	return vm->ram + (gpa - vm->ram_base);
+}
+
+/**
+ * vmm_console_write() - guest console output, in order with the UART's
+ * @vm: the VM
+ * @buf: bytes
+ * @len: how many
+ */
+void vmm_console_write(struct vmm_vm *vm, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	pthread_mutex_lock(&vm->lock);
+	for (i = 0; i < len; i++) {
+		vm->uart.out[vm->uart.out_len++] = p[i];
+		if (p[i] == '\n' || vm->uart.out_len == sizeof(vm->uart.out))
+			vmm_uart_flush(&vm->uart);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/**
+ * vmm_stop() - end the VM: every vCPU thread leaves KVM_RUN and returns
+ * @vm: the VM
+ * @exit_code: kvmod-vmm's exit status
+ */
+void vmm_stop(struct vmm_vm *vm, int exit_code)
+{
+	int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vmm_stopped(vm)) {
+		vm->exit_code = exit_code;
+		__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread && !pthread_equal(vm->vcpus[i].thread, pthread_self()))
+			pthread_kill(vm->vcpus[i].thread, VMM_KICK_SIGNAL);
+}
+
+/**
+ * vmm_load_file() - read a whole file
+ * @path: the file
+ * @buf: set to a malloc()ed copy
+ * @size: set to its size
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int vmm_load_file(const char *path, void **buf, size_t *size)
+{
+	struct stat st;
+	size_t done = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -1;
+	}
+	*buf = malloc(st.st_size ? st.st_size : 1);
+	if (!*buf) {
+		close(fd);
+		return -1;
+	}
+	while (done < (size_t)st.st_size) {
+		n = read(fd, (char *)*buf + done, st.st_size - done);
+		if (n <= 0) {
+			free(*buf);
+			close(fd);
+			errno = n ? errno : EIO;
+			return -1;
+		}
+		done += n;
+	}
+	close(fd);
+	*size = done;
+	return 0;
+}
+
+static void handle_mmio(struct vmm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vmm_vm *vm = v->vm;
+	uint64_t addr = run->mmio.phys_addr;
+
+	pthread_mutex_lock(&vm->lock);
+	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE)
+		vmm_uart_mmio(&vm->uart, addr - VMM_UART_BASE, run->mmio.data,
+			      run->mmio.len, run->mmio.is_write);
+	else if (!run->mmio.is_write)
+		/* Nothing there: reads as zero, writes are dropped. */
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vmm_vcpu *v = arg;
+	struct vmm_vm *vm = v->vm;
+	struct {
+		struct kvm_signal_mask hdr;
+		uint64_t set;	/* the kernel's sigset: 64 signals */
+	} mask = { .hdr.len = 8 };
+	sigset_t set;
+	int sig;
+
+	/*
+	 * The kick stays blocked here and is unblocked only inside KVM_RUN:
+	 * one sent before KVM_RUN is pending then, and ends it at once.
+	 */
+	pthread_sigmask(SIG_BLOCK, NULL, &set);
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != VMM_KICK_SIGNAL && sigismember(&set, sig) == 1)
+			mask.set |= 1ULL << (sig - 1);
+	if (ioctl(v->fd, KVM_SET_SIGNAL_MASK, &mask)) {
+		vmm_perror("KVM_SET_SIGNAL_MASK");
+		vmm_stop(vm, 1);
+		return NULL;
+	}
+
+	while (!vmm_stopped(vm)) {
+		if (ioctl(v->fd, KVM_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fprintf(stderr, "kvmod-vmm: vCPU %d: KVM_RUN: %s\n", v->id,
+				strerror(errno));
+			vmm_stop(vm, 1);
+			break;
+		}
+		switch (v->run->exit_reason) {
+		case KVM_EXIT_MMIO:
+			handle_mmio(v);
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			/* Power off ends the run well; anything else does not. */
+			vmm_stop(vm, v->run->system_event.type !=
+				     KVM_SYSTEM_EVENT_SHUTDOWN);
+			break;
+		default:
+			if (vmm_arch_exit(v) < 0) {
+				fprintf(stderr, "kvmod-vmm: vCPU %d: unhandled exit %u\n",
+					v->id, v->run->exit_reason);
+				vmm_stop(vm, 1);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int parse(int argc, char **argv, struct vmm_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct vmm_opts){ .cmdline = "console=ttyS0 earlycon=sbi panic=-1",
+				.mem_mib = 256, .cpus = 1 };
+	while ((c = getopt_long(argc, argv, "k:i:a:m:c:t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'a':
+			o->cmdline = optarg;
+			break;
+		case 'm':
+			o->mem_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			o->cpus = atoi(optarg);
+			break;
+		case 't':
+			o->timeout = atoi(optarg);
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (!o->kernel || o->mem_mib < 16 || o->mem_mib > 65536 ||
+	    o->cpus < 1 || o->cpus > 64) {
+		fprintf(stderr, "kvmod-vmm run: --kernel IMAGE is required; "
+			"--mem 16..65536 MiB, --cpus 1..64, --timeout SECONDS\n");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_run_main(int argc, char **argv)
+{
+	struct kvm_userspace_memory_region mem = { 0 };
+	struct sigaction sa = { .sa_handler = kick_handler };
+	struct vmm_vm vm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vmm_opts o;
+	int i, timed_out = 0;
+	sigset_t set;
+
+	if (parse(argc, argv, &o))
+		return 2;
+	/* Kicks are delivered only inside vCPU threads, which unblock them. */
+	sigaction(VMM_KICK_SIGNAL, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, VMM_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	vm.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm.kvm < 0) {
+		vmm_perror("/dev/kvm");
+		return 1;
+	}
+	vm.fd = ioctl(vm.kvm, KVM_CREATE_VM, 0);
+	vm.run_size = ioctl(vm.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm.fd < 0 || (long)vm.run_size <= 0) {
+		vmm_perror("KVM_CREATE_VM");
+		return 1;
+	}
+	vm.uart.out_is_tty = isatty(STDOUT_FILENO);
+	vm.ram_base = vmm_arch_ram_base;
+	vm.ram_size = o.mem_mib << 20;
+	vm.ram = mmap(NULL, vm.ram_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm.ram == MAP_FAILED) {
+		vmm_perror("guest RAM");
+		return 1;
+	}
+	mem.guest_phys_addr = vm.ram_base;
+	mem.memory_size = vm.ram_size;
+	mem.userspace_addr = (uintptr_t)vm.ram;
+	if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &mem)) {
+		vmm_perror("KVM_SET_USER_MEMORY_REGION");
+		return 1;
+	}
+
+	vm.nr_vcpus = o.cpus;
+	vm.vcpus = calloc(o.cpus, sizeof(*vm.vcpus));
+	if (!vm.vcpus)
+		return 1;
+	for (i = 0; i < o.cpus; i++) {
+		struct vmm_vcpu *v = &vm.vcpus[i];
+
+		v->vm = &vm;
+		v->id = i;
+		v->fd = ioctl(vm.fd, KVM_CREATE_VCPU, i);
+		if (v->fd < 0) {
+			vmm_perror("KVM_CREATE_VCPU %d", i);
+			return 1;
+		}
+		v->run = mmap(NULL, vm.run_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, v->fd, 0);
+		if (v->run == MAP_FAILED) {
+			vmm_perror("mmap kvm_run");
+			return 1;
+		}
+	}
+	if (vmm_arch_setup(&vm, &o))
+		return 1;
+
+	for (i = 0; i < o.cpus; i++) {
+		if (pthread_create(&vm.vcpus[i].thread, NULL, vcpu_thread, &vm.vcpus[i])) {
+			fprintf(stderr, "kvmod-vmm: cannot start vCPU thread %d\n", i);
+			vmm_stop(&vm, 1);
+			break;
+		}
+	}
+	/* The watchdog: a guest that neither powers off nor resets in time. */
+	for (i = 0; o.timeout && i < o.timeout * 10 && !vmm_stopped(&vm); i++)
+		usleep(100000);
+	if (o.timeout && !vmm_stopped(&vm)) {
+		fprintf(stderr, "kvmod-vmm: guest still running after %d s; stopping it\n",
+			o.timeout);
+		vmm_stop(&vm, 1);
+		timed_out = 1;
+	}
+	for (i = 0; i < o.cpus; i++)
+		if (vm.vcpus[i].thread)
+			pthread_join(vm.vcpus[i].thread, NULL);
+	vmm_uart_flush(&vm.uart);
+	/* Where each vCPU was, to see why it did not finish. */
+	for (i = 0; timed_out && i < o.cpus; i++)
+		vmm_arch_dump(&vm.vcpus[i]);
+	return vm.exit_code;
+}

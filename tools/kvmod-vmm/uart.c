@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kvmod-vmm: a 16550A UART, output only (what the guest transmits goes to
+ * our stdout), without interrupts: the guest's driver polls. Registers are
+ * byte-wide at consecutive addresses, as "ns16550a" with reg-shift 0.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+#define UART_RX_TX	0
+#define UART_IER	1
+#define UART_IIR_FCR	2
+#define UART_LCR	3
+#define UART_MCR	4
+#define UART_LSR	5
+#define UART_MSR	6
+#define UART_SCR	7
+
+#define LCR_DLAB	0x80
+#define MCR_LOOP	0x10
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+#define IER_THRI	0x02
+#define IIR_NO_INT	0x01
+#define IIR_THRI	0x02
+#define IIR_FIFO	0xc0
+
+static uint8_t uart_read(struct vmm_uart *u, unsigned int reg)
+{
+	switch (reg) {
+	case UART_RX_TX:
+		return u->lcr & LCR_DLAB ? u->dll : 0;
+	case UART_IER:
+		return u->lcr & LCR_DLAB ? u->dlm : u->ier;
+	case UART_IIR_FCR:
+		/*
+		 * The transmitter is always empty, so "THR empty" is the one
+		 * interrupt there is to report; reading it acknowledges it
+		 * until the next write. Drivers without an IRQ line poll this.
+		 */
+		if ((u->ier & IER_THRI) && u->thre_pending) {
+			u->thre_pending = 0;
+			return IIR_THRI | (u->fcr & 1 ? IIR_FIFO : 0);
+		}
+		return IIR_NO_INT | (u->fcr & 1 ? IIR_FIFO : 0);
+	case UART_LCR:
+		return u->lcr;
+	case UART_MCR:
+		return u->mcr;
+	case UART_LSR:
+		/* Transmitter always empty, nothing received. */
+		return LSR_THRE | LSR_TEMT;
+	case UART_MSR:
+		/* Loopback mirrors the modem controls; else carrier, DSR, CTS. */
+		if (u->mcr & MCR_LOOP)
+			return ((u->mcr & 0x02) << 3) | ((u->mcr & 0x01) << 5) |
+			       ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4);
+		return 0xb0;
+	default:
+		return u->scr;
+	}
+}
+
+static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
+{
+	switch (reg) {
+	case UART_RX_TX:
+		if (u->lcr & LCR_DLAB) {
+			u->dll = v;
+		} else if (!(u->mcr & MCR_LOOP)) {
+			u->thre_pending = 1;
+			/* Lines end in CR LF on a UART; a log wants LF only. */
+			if (v == '\r' && !u->out_is_tty)
+				break;
+			u->out[u->out_len++] = v;
+			if (v == '\n' || u->out_len == sizeof(u->out))
+				vmm_uart_flush(u);
+		}
+		break;
+	case UART_IER:
+		if (u->lcr & LCR_DLAB)
+			u->dlm = v;
+		else if ((v & IER_THRI) && !(u->ier & IER_THRI))
+			u->thre_pending = 1;	/* enabling it with THR empty raises it */
+		if (!(u->lcr & LCR_DLAB))
+			u->ier = v & 0x0f;
+		break;
+	case UART_IIR_FCR:
+		u->fcr = v;
+		break;
+	case UART_LCR:
+		u->lcr = v;
+		break;
+	case UART_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case UART_SCR:
+		u->scr = v;
+		break;
+	default:
+		break;	/* LSR, MSR: read-only */
+	}
+}
+
+/**
+ * vmm_uart_flush() - write out what the guest transmitted
+ * @u: the UART
+ */
+void vmm_uart_flush(struct vmm_uart *u)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < u->out_len) {
+		n = write(STDOUT_FILENO, u->out + done, u->out_len - done);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	u->out_len = 0;
+}
+
+/**
+ * vmm_uart_mmio() - a guest access to the UART's registers
+ * @u: the UART
+ * @offset: byte offset from the UART's base
+ * @data: the bytes written, or where to put the bytes read
+ * @len: access size; only byte accesses reach registers
+ * @write: the guest writes
+ */
+void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
+		   uint32_t len, int write)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		if (offset + i >= 8) {
+			if (!write)
+				data[i] = 0;
+			continue;
+		}
+		if (write)
+			uart_write(u, offset + i, data[i]);
+		else
+			data[i] = uart_read(u, offset + i);
+	}
+}
