@@ -8,6 +8,7 @@
  */
 
 #include <linux/irqflags.h>
+#include <kunit/visibility.h>
 #include <linux/kvmod_host.h>
 #include <asm/csr.h>
 
@@ -15,14 +16,6 @@
 
 #define OPC_LOAD	0x03
 #define OPC_STORE	0x23
-
-/* A decoded integer load or store. */
-struct mmio_insn {
-	bool load;
-	bool sign;
-	u8 len;
-	u8 reg;		/* rd of a load, rs2 of a store */
-};
 
 static unsigned long *guest_reg(struct kvmod_vcpu *vcpu, unsigned int n)
 {
@@ -53,7 +46,7 @@ int kvmod_riscv_read_guest_insn(struct kvmod_vcpu *vcpu, unsigned long *insn)
 	return trap.scause ? -EAGAIN : 0;
 }
 
-static bool decode32(u32 insn, struct mmio_insn *d)
+static bool decode32(u32 insn, struct kvmod_riscv_mmio_insn *d)
 {
 	unsigned int funct3 = (insn >> 12) & 7;
 
@@ -78,7 +71,7 @@ static bool decode32(u32 insn, struct mmio_insn *d)
 	}
 }
 
-static bool decode16(u16 insn, struct mmio_insn *d)
+static bool decode16(u16 insn, struct kvmod_riscv_mmio_insn *d)
 {
 	unsigned int funct3 = (insn >> 13) & 7;
 	unsigned int creg = 8 + ((insn >> 2) & 7);
@@ -113,6 +106,24 @@ static bool decode16(u16 insn, struct mmio_insn *d)
 }
 
 /**
+ * kvmod_riscv_mmio_decode() - what an integer load or store instruction does
+ * @insn: the instruction: 32-bit when its low two bits are 11, else 16-bit
+ * @d: the access, when it is one
+ *
+ * Return: true for LB/LH/LW/LD/LBU/LHU/LWU, SB/SH/SW/SD and their RVC
+ * forms (C.LW, C.LD, C.SW, C.SD and the SP-relative ones); false for
+ * anything else, floating-point and atomic accesses included.
+ */
+bool kvmod_riscv_mmio_decode(unsigned long insn, struct kvmod_riscv_mmio_insn *d)
+{
+	memset(d, 0, sizeof(*d));
+	if ((insn & 3) == 3)
+		return decode32(insn, d);
+	return decode16(insn, d);
+}
+EXPORT_SYMBOL_IF_KUNIT(kvmod_riscv_mmio_decode);
+
+/**
  * kvmod_riscv_mmio_exit() - turn a guest access outside memory into an exit
  * @vcpu: the loaded vCPU
  * @gpa: guest physical address accessed
@@ -126,7 +137,7 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
 	struct kvm_run *run = vcpu->run;
-	struct mmio_insn d = {};
+	struct kvmod_riscv_mmio_insn d;
 	u8 data[8] = {};
 	unsigned long insn;
 	unsigned int insn_len, i;
@@ -136,15 +147,16 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		/* Transformed: a 32-bit form; bit 1 clear means it was 16-bit. */
 		insn = sw->htinst | 2;
 		insn_len = (sw->htinst & 2) ? 4 : 2;
-		ok = decode32(insn, &d);
+		ok = kvmod_riscv_mmio_decode(insn, &d);
 	} else if (!sw->htinst) {
 		if (kvmod_riscv_read_guest_insn(vcpu, &insn))
 			return KVMOD_EXIT_GUEST;
 		insn_len = (insn & 3) == 3 ? 4 : 2;
-		ok = insn_len == 4 ? decode32(insn, &d) : decode16(insn, &d);
+		ok = kvmod_riscv_mmio_decode(insn, &d);
 	} else {
 		/* A pseudo-instruction: the guest's page tables are not in memory. */
 		ok = false;
+		insn_len = 0;
 	}
 
 	if (!ok || d.load == write) {

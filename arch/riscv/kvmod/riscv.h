@@ -58,6 +58,21 @@ int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu);
 int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu);
 
 /* mmio.c */
+/**
+ * struct kvmod_riscv_mmio_insn - a decoded integer load or store
+ * @load: a load (else a store)
+ * @sign: the loaded value is sign-extended
+ * @len: access size in bytes
+ * @reg: rd of a load, rs2 of a store
+ */
+struct kvmod_riscv_mmio_insn {
+	bool load;
+	bool sign;
+	u8 len;
+	u8 reg;
+};
+
+bool kvmod_riscv_mmio_decode(unsigned long insn, struct kvmod_riscv_mmio_insn *d);
 int kvmod_riscv_read_guest_insn(struct kvmod_vcpu *vcpu, unsigned long *insn);
 int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu);
