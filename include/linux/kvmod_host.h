@@ -76,6 +76,23 @@ struct kvmod_stat_desc {
 };
 
 /**
+ * KVMOD_STAT_DESC() - descriptor of one u64 counter
+ * @base: offset of @stype within the stats struct of the fd (struct
+ *	kvmod_vm_stat or struct kvmod_vcpu_stat), 0 when it is that struct
+ * @stype: the struct holding the counter
+ * @field: the counter, whose name is the stat's name
+ * @type: KVM_STATS_TYPE_* suffix (CUMULATIVE, INSTANT, ...)
+ * @unit: KVM_STATS_UNIT_* suffix (NONE, SECONDS, ...)
+ * @exp: power-of-ten exponent of the unit
+ */
+#define KVMOD_STAT_DESC(base, stype, field, type, unit, exp)		\
+	{ .desc = { .flags = KVM_STATS_TYPE_##type | KVM_STATS_UNIT_##unit |	\
+			     KVM_STATS_BASE_POW10,				\
+		    .exponent = (exp), .size = 1,				\
+		    .offset = (base) + offsetof(stype, field) },		\
+	  .name = #field }
+
+/**
  * struct kvmod_vm_stat - VM counters, in KVM_GET_STATS_FD order
  * @remote_tlb_flush: stage-2 TLB flushes done on every CPU of the VM
  * @remote_tlb_flush_requests: stage-2 changes that asked for one
@@ -265,6 +282,19 @@ void kvmod_vcpu_kick_sync(struct kvmod_vcpu *vcpu);
 int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu);
 bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu);
 struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id);
+
+/**
+ * kvmod_memslot_mark_dirty() - log a write to a guest frame
+ * @slot: the slot holding @gfn
+ * @gfn: the guest frame number written
+ *
+ * Nothing happens unless the slot logs dirty pages. Any context.
+ */
+static inline void kvmod_memslot_mark_dirty(struct kvmod_memslot *slot, u64 gfn)
+{
+	if (slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
 
 /**
  * kvmod_memslot_hva() - host address of a guest frame in a slot

@@ -15,18 +15,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#define STAT_FLAGS(type, unit, exp_base) \
-	(KVM_STATS_TYPE_##type | KVM_STATS_UNIT_##unit | KVM_STATS_BASE_##exp_base)
-
-#define VM_STAT(f, type, unit, exp)						\
-	{ .desc = { .flags = STAT_FLAGS(type, unit, POW10), .exponent = (exp),	\
-		    .size = 1, .offset = offsetof(struct kvmod_vm_stat, f) },	\
-	  .name = #f }
-
-#define VCPU_STAT(f, type, unit, exp)					\
-	{ .desc = { .flags = STAT_FLAGS(type, unit, POW10), .exponent = (exp),	\
-		    .size = 1, .offset = offsetof(struct kvmod_vcpu_stat, f) },	\
-	  .name = #f }
+#define VM_STAT(f, type, unit, exp) \
+	KVMOD_STAT_DESC(0, struct kvmod_vm_stat, f, type, unit, exp)
+#define VCPU_STAT(f, type, unit, exp) \
+	KVMOD_STAT_DESC(0, struct kvmod_vcpu_stat, f, type, unit, exp)
 
 static const struct kvmod_stat_desc vm_stats[] = {
 	VM_STAT(remote_tlb_flush, CUMULATIVE, NONE, 0),

@@ -108,7 +108,7 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
 	vm->arch.hgatp = (mode << HGATP_MODE_SHIFT) |
 			 (vm->arch.vmid << HGATP_VMID_SHIFT) |
 			 (page_to_pfn(root) & HGATP_PPN);
-	vm->arch.serial = atomic64_inc_return(&kvmod_riscv_serial);
+	vm->arch.serial = kvmod_riscv_new_serial();
 	return 0;
 }
 
@@ -330,8 +330,8 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		/* The CPU may have cached the old entry (or its absence). */
 		vcpu->arch.flush_gpa = gpa;
 		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);
-		if (writable && slot->dirty_bitmap)
-			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+		if (writable)
+			kvmod_memslot_mark_dirty(slot, gfn);
 	}
 	spin_unlock(&vm->mmu_lock);
 	if (writable)

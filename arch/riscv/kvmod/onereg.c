@@ -210,7 +210,8 @@ static int timer_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 		*val = t->compare;
 		break;
 	case KVM_REG_RISCV_TIMER_REG(state):
-		*val = t->armed ? KVM_RISCV_TIMER_STATE_ON : KVM_RISCV_TIMER_STATE_OFF;
+		*val = kvmod_riscv_timer_armed(vcpu) ? KVM_RISCV_TIMER_STATE_ON :
+						       KVM_RISCV_TIMER_STATE_OFF;
 		break;
 	default:
 		return -ENOENT;
@@ -280,22 +281,24 @@ static int fp_access(struct kvmod_vcpu *vcpu, u64 id, u64 *val, bool set)
 static int ext_access(struct kvmod_vcpu *vcpu, u64 id, u64 *val, bool set)
 {
 	bool sbi = (id & KVM_REG_RISCV_TYPE_MASK) == KVM_REG_RISCV_SBI_EXT;
-	unsigned long sub = id & KVM_REG_RISCV_SUBTYPE_MASK;
-	unsigned long idx = id & 0xffff;
+	int (*get)(struct kvmod_vcpu *vcpu, unsigned long ext, unsigned long *val) =
+		sbi ? kvmod_riscv_sbi_ext_get : kvmod_riscv_isa_ext_get;
+	int (*put)(struct kvmod_vcpu *vcpu, unsigned long ext, unsigned long val) =
+		sbi ? kvmod_riscv_sbi_ext_set : kvmod_riscv_isa_ext_set;
 	unsigned long max = sbi ? KVM_RISCV_SBI_EXT_MAX : KVM_RISCV_ISA_EXT_MAX;
+	unsigned long sub = id & KVM_REG_RISCV_SUBTYPE_MASK;
 	bool want_on = sub == KVM_REG_RISCV_ISA_MULTI_EN;
+	unsigned long idx = id & 0xffff;
 	unsigned long v, bit, first;
 	u64 result = 0;
 	int r;
 
 	if (sub == KVM_REG_RISCV_ISA_SINGLE) {
-		if (set) {
-			return sbi ? kvmod_riscv_sbi_ext_set(vcpu, idx, *val) :
-				     kvmod_riscv_isa_ext_set(vcpu, idx, *val);
-		}
-		r = sbi ? kvmod_riscv_sbi_ext_get(vcpu, idx, &v) :
-			  kvmod_riscv_isa_ext_get(vcpu, idx, &v);
-		*val = v;
+		if (set)
+			return put(vcpu, idx, *val);
+		r = get(vcpu, idx, &v);
+		if (!r)
+			*val = v;
 		return r;
 	}
 	if (sub != KVM_REG_RISCV_ISA_MULTI_EN && sub != KVM_REG_RISCV_ISA_MULTI_DIS)
@@ -308,20 +311,14 @@ static int ext_access(struct kvmod_vcpu *vcpu, u64 id, u64 *val, bool set)
 		if (set) {
 			if (!(*val & BIT(bit)))
 				continue;
-			v = want_on;
-			r = sbi ? kvmod_riscv_sbi_ext_set(vcpu, first + bit, v) :
-				  kvmod_riscv_isa_ext_set(vcpu, first + bit, v);
+			r = put(vcpu, first + bit, want_on);
 			/* Extensions the host lacks are skipped, as upstream does. */
 			if (r && r != -ENOENT)
 				return r;
 			continue;
 		}
-		r = sbi ? kvmod_riscv_sbi_ext_get(vcpu, first + bit, &v) :
-			  kvmod_riscv_isa_ext_get(vcpu, first + bit, &v);
-		if (r)
-			continue;
 		/* MULTI_EN reports enabled extensions, MULTI_DIS disabled ones. */
-		if (v == want_on)
+		if (!get(vcpu, first + bit, &v) && v == want_on)
 			result |= BIT(bit);
 	}
 	if (!set)

@@ -98,6 +98,7 @@ int kvmod_riscv_sta_reg(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,
 
 /* timer.c */
 void kvmod_riscv_timer_init(struct kvmod_vcpu *vcpu);
+bool kvmod_riscv_timer_armed(const struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_destroy(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_load(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_put(struct kvmod_vcpu *vcpu);

@@ -52,8 +52,7 @@ static unsigned long shmem_hva(struct kvmod_vcpu *vcpu, unsigned long gpa)
 	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
 		hva = kvmod_memslot_hva(slot, gpa >> PAGE_SHIFT) +
 		      offset_in_page(gpa);
-		if (slot->dirty_bitmap)
-			set_bit((gpa >> PAGE_SHIFT) - slot->base_gfn, slot->dirty_bitmap);
+		kvmod_memslot_mark_dirty(slot, gpa >> PAGE_SHIFT);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return hva;

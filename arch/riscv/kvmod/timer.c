@@ -62,6 +62,17 @@ static void arm_hrtimer(struct kvmod_vcpu *vcpu)
 }
 
 /**
+ * kvmod_riscv_timer_armed() - whether the guest has a deadline set
+ * @vcpu: the vCPU
+ *
+ * Return: true unless the compare value is the "never" value U64_MAX.
+ */
+bool kvmod_riscv_timer_armed(const struct kvmod_vcpu *vcpu)
+{
+	return vcpu->arch.timer.compare != U64_MAX;
+}
+
+/**
  * kvmod_riscv_timer_init() - a new vCPU's timer, not armed
  * @vcpu: the vCPU
  */
@@ -72,7 +83,6 @@ void kvmod_riscv_timer_init(struct kvmod_vcpu *vcpu)
 	hrtimer_init(&t->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	t->hrt.function = kvmod_riscv_timer_fn;
 	t->compare = U64_MAX;
-	t->armed = false;
 }
 
 /**
@@ -97,7 +107,6 @@ void kvmod_riscv_timer_set(struct kvmod_vcpu *vcpu, u64 compare)
 	struct kvmod_riscv_timer *t = &vcpu->arch.timer;
 
 	t->compare = compare;
-	t->armed = compare != U64_MAX;
 	if (kvmod_riscv_has_sstc) {
 		if (vcpu->cpu >= 0 && vcpu->cpu == raw_smp_processor_id())
 			csr_write(CSR_VSTIMECMP, compare);
@@ -105,7 +114,7 @@ void kvmod_riscv_timer_set(struct kvmod_vcpu *vcpu, u64 compare)
 	}
 	hrtimer_cancel(&t->hrt);
 	kvmod_riscv_set_irq(vcpu, IRQ_VS_TIMER, false);
-	if (t->armed)
+	if (kvmod_riscv_timer_armed(vcpu))
 		arm_hrtimer(vcpu);
 }
 
@@ -131,7 +140,6 @@ void kvmod_riscv_timer_put(struct kvmod_vcpu *vcpu)
 	if (kvmod_riscv_has_sstc) {
 		/* The guest writes vstimecmp directly. */
 		t->compare = csr_read(CSR_VSTIMECMP);
-		t->armed = t->compare != U64_MAX;
 	}
 }
 
@@ -155,7 +163,7 @@ bool kvmod_riscv_timer_pending(struct kvmod_vcpu *vcpu)
 void kvmod_riscv_timer_block(struct kvmod_vcpu *vcpu)
 {
 	/* Without Sstc the hrtimer is running whenever a deadline is set. */
-	if (kvmod_riscv_has_sstc && vcpu->arch.timer.armed)
+	if (kvmod_riscv_has_sstc && kvmod_riscv_timer_armed(vcpu))
 		arm_hrtimer(vcpu);
 }
 

@@ -46,12 +46,9 @@ static_assert(offsetof(struct user_regs_struct, t6) == KVMOD_CTX_REG(31));
 /* Guest may read cycle, time and instret directly. */
 #define KVMOD_HCOUNTEREN	0x7UL
 
-#define RISCV_STAT(f)							\
-	{ .desc = { .flags = KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE |	\
-			     KVM_STATS_BASE_POW10,					\
-		    .size = 1,							\
-		    .offset = offsetof(struct kvmod_vcpu_stat, arch.f) },	\
-	  .name = #f }
+#define RISCV_STAT(f) \
+	KVMOD_STAT_DESC(offsetof(struct kvmod_vcpu_stat, arch),		\
+			struct kvmod_arch_vcpu_stat, f, CUMULATIVE, NONE, 0)
 
 static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
 	RISCV_STAT(ecall_exit_stat),
@@ -129,7 +126,6 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	a->fault_pending = false;
 	hrtimer_cancel(&a->timer.hrt);
 	a->timer.compare = U64_MAX;
-	a->timer.armed = false;
 	kvmod_riscv_sta_reset(vcpu);
 }
 

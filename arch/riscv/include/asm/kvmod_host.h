@@ -104,13 +104,11 @@ struct kvmod_riscv_csr {
 /**
  * struct kvmod_riscv_timer - the guest's supervisor timer
  * @hrt: wakes a halted vCPU, or raises VSTIP without Sstc
- * @compare: guest time at which the timer fires
- * @armed: @compare holds a programmed deadline
+ * @compare: guest time at which the timer fires; U64_MAX: none set
  */
 struct kvmod_riscv_timer {
 	struct hrtimer hrt;
 	u64 compare;
-	bool armed;
 };
 
 /**
