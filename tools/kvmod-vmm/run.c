@@ -55,11 +55,8 @@ void vmm_console_write(struct vmm_vm *vm, const void *buf, size_t len)
 	size_t i;
 
 	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < len; i++) {
-		vm->uart.out[vm->uart.out_len++] = p[i];
-		if (p[i] == '\n' || vm->uart.out_len == sizeof(vm->uart.out))
-			vmm_uart_flush(&vm->uart);
-	}
+	for (i = 0; i < len; i++)
+		vmm_uart_put(&vm->uart, p[i]);
 	pthread_mutex_unlock(&vm->lock);
 }
 

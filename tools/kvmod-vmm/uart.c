@@ -74,9 +74,7 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 			/* Lines end in CR LF on a UART; a log wants LF only. */
 			if (v == '\r' && !u->out_is_tty)
 				break;
-			u->out[u->out_len++] = v;
-			if (v == '\n' || u->out_len == sizeof(u->out))
-				vmm_uart_flush(u);
+			vmm_uart_put(u, v);
 		}
 		break;
 	case UART_IER:
@@ -102,6 +100,18 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 	default:
 		break;	/* LSR, MSR: read-only */
 	}
+}
+
+/**
+ * vmm_uart_put() - queue one byte of console output, written out per line
+ * @u: the UART whose output buffer the console shares
+ * @c: the byte
+ */
+void vmm_uart_put(struct vmm_uart *u, uint8_t c)
+{
+	u->out[u->out_len++] = c;
+	if (c == '\n' || u->out_len == sizeof(u->out))
+		vmm_uart_flush(u);
 }
 
 /**

@@ -115,6 +115,7 @@ void vmm_arch_dump(struct vmm_vcpu *v);
 /* uart.c */
 void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
 		   uint32_t len, int write);
+void vmm_uart_put(struct vmm_uart *u, uint8_t c);
 void vmm_uart_flush(struct vmm_uart *u);
 
 /* run.c */
