@@ -319,6 +319,14 @@ struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
 void kvmod_memslots_init(struct kvmod_vm *vm);
 void kvmod_memslots_destroy(struct kvmod_vm *vm);
 
+/* Host access to guest memory (virt/kvmod/guest_access.c). */
+int kvmod_read_guest(struct kvmod_vm *vm, u64 gpa, void *data,
+		     unsigned long len);
+int kvmod_write_guest(struct kvmod_vm *vm, u64 gpa, const void *data,
+		      unsigned long len);
+bool kvmod_gpa_is_memory(struct kvmod_vm *vm, u64 gpa, unsigned long len,
+			 bool write);
+
 /* VMs and vCPUs (virt/kvmod/vm.c, virt/kvmod/vcpu.c). */
 int kvmod_create_vm(unsigned long type);
 void kvmod_vm_get(struct kvmod_vm *vm);

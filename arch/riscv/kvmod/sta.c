@@ -7,9 +7,7 @@
  */
 
 #include <linux/kvmod_host.h>
-#include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/uaccess.h>
 #include <asm/sbi.h>
 
 #include "riscv.h"
@@ -39,25 +37,6 @@ static u64 run_delay(void)
 #endif
 }
 
-/* Host address of the guest's area, or 0 when it is not in writable memory. */
-static unsigned long shmem_hva(struct kvmod_vcpu *vcpu, unsigned long gpa)
-{
-	struct kvmod_vm *vm = vcpu->vm;
-	struct kvmod_memslot *slot;
-	unsigned long hva = 0;
-	int idx;
-
-	idx = srcu_read_lock(&vm->srcu);
-	slot = kvmod_memslot_find(&vm->memslots[0], gpa >> PAGE_SHIFT, 1);
-	if (slot && !(slot->flags & KVM_MEM_READONLY)) {
-		hva = kvmod_memslot_hva(slot, gpa >> PAGE_SHIFT) +
-		      offset_in_page(gpa);
-		kvmod_memslot_mark_dirty(slot, gpa >> PAGE_SHIFT);
-	}
-	srcu_read_unlock(&vm->srcu, idx);
-	return hva;
-}
-
 /**
  * kvmod_riscv_sta_record() - publish the steal time since the last update
  * @vcpu: the vCPU, called by its thread before it enters the guest
@@ -67,34 +46,35 @@ static unsigned long shmem_hva(struct kvmod_vcpu *vcpu, unsigned long gpa)
 void kvmod_riscv_sta_record(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
-	u64 now = run_delay(), steal;
-	u32 __user *seq;
-	u64 __user *st;
-	unsigned long hva;
+	struct kvmod_vm *vm = vcpu->vm;
+	u64 gpa = a->sta_shmem, now = run_delay();
+	__le64 steal;
+	__le32 seq;
 	u32 s;
 
-	if (a->sta_shmem == STA_SHMEM_INVALID)
+	if (gpa == STA_SHMEM_INVALID)
 		return;
-	hva = shmem_hva(vcpu, a->sta_shmem);
-	if (!hva) {
-		a->sta_shmem = STA_SHMEM_INVALID;
-		return;
-	}
-	seq = (u32 __user *)(hva + STA_SEQUENCE);
-	st = (u64 __user *)(hva + STA_STEAL);
-	if (get_user(s, seq) || put_user(s + 1, seq))
+	if (kvmod_read_guest(vm, gpa + STA_SEQUENCE, &seq, sizeof(seq)) ||
+	    kvmod_read_guest(vm, gpa + STA_STEAL, &steal, sizeof(steal)))
+		goto fault;
+	s = le32_to_cpu(seq);
+	seq = cpu_to_le32(s + 1);
+	steal = cpu_to_le64(le64_to_cpu(steal) + (now - a->sta_last));
+	if (kvmod_write_guest(vm, gpa + STA_SEQUENCE, &seq, sizeof(seq)))
 		goto fault;
 	/* Odd sequence before the new value, even again after it. */
 	smp_wmb();
-	if (get_user(steal, st) || put_user(steal + (now - a->sta_last), st))
+	if (kvmod_write_guest(vm, gpa + STA_STEAL, &steal, sizeof(steal)))
 		goto fault;
 	/* The value before the even sequence that says it is complete. */
 	smp_wmb();
-	if (put_user(s + 2, seq))
+	seq = cpu_to_le32(s + 2);
+	if (kvmod_write_guest(vm, gpa + STA_SEQUENCE, &seq, sizeof(seq)))
 		goto fault;
 	a->sta_last = now;
 	return;
 fault:
+	/* No longer writable memory: the area is dropped, as the spec allows. */
 	a->sta_shmem = STA_SHMEM_INVALID;
 }
 
@@ -115,10 +95,6 @@ long kvmod_riscv_sta_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
 			   unsigned long lo, unsigned long hi,
 			   unsigned long flags)
 {
-	struct kvmod_vm *vm = vcpu->vm;
-	int idx;
-	bool mem;
-
 	if (fid != SBI_EXT_STA_STEAL_TIME_SET_SHMEM)
 		return SBI_ERR_NOT_SUPPORTED;
 	if (flags)
@@ -132,10 +108,7 @@ long kvmod_riscv_sta_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
 	if (hi)
 		return SBI_ERR_INVALID_ADDRESS;
 
-	idx = srcu_read_lock(&vm->srcu);
-	mem = kvmod_memslot_find(&vm->memslots[0], lo >> PAGE_SHIFT, 1);
-	srcu_read_unlock(&vm->srcu, idx);
-	if (!mem)
+	if (!kvmod_gpa_is_memory(vcpu->vm, lo, sizeof(struct sbi_sta_struct), true))
 		return SBI_ERR_INVALID_ADDRESS;
 
 	vcpu->arch.sta_shmem = lo;
