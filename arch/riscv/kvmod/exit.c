@@ -49,10 +49,14 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	unsigned long insn = a->sw.stval;
+	int r;
 
 	/* stval may hold the instruction; when it does not, read it. */
 	if (!insn && kvmod_riscv_read_guest_insn(vcpu, &insn))
 		return KVMOD_EXIT_GUEST;
+	r = kvmod_riscv_pmu_csr_insn(vcpu, insn);
+	if (r != -ENOENT)
+		return r;
 	if (insn == INSN_WFI) {
 		vcpu->stat.arch.wfi_exit_stat++;
 		a->sw.guest.regs.pc += 4;
@@ -114,6 +118,12 @@ int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu)
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	int r;
 
+	if (a->sbi_slow)
+		return kvmod_riscv_sbi_ecall_slow(vcpu);
+	if (a->pmu.csr_read_pending) {
+		kvmod_riscv_pmu_csr_complete(vcpu);
+		return KVMOD_EXIT_GUEST;
+	}
 	if (a->fault_pending) {
 		a->fault_pending = false;
 		return kvmod_riscv_gstage_fault(vcpu, a->fault_gpa, a->fault_write);

@@ -5,7 +5,7 @@
  * A guest gets what the host CPU has, limited to what kvmod virtualises:
  * extensions that add only unprivileged instructions, plus those whose
  * state or controls the vCPU core switches (F/D, Sstc, Svpbmt, Zicbom,
- * Zicboz). Only extensions the hardware lets us hide (through sstatus.FS
+ * Zicboz, Sscofpmf with the SBI PMU). Only extensions the hardware lets us hide (through sstatus.FS
  * or henvcfg) can be disabled; the rest the guest could use regardless.
  */
 
@@ -41,18 +41,29 @@ static const struct isa_ext isa_exts[] = {
 	EXT(ZTSO, ZTSO, false), EXT(ZACAS, ZACAS, false),
 	EXT(ZIMOP, ZIMOP, false), EXT(ZCA, ZCA, false), EXT(ZCB, ZCB, false),
 	EXT(ZCD, ZCD, false), EXT(ZCF, ZCF, false), EXT(ZCMOP, ZCMOP, false),
+	/* Hidden by not injecting its interrupt; needs guest counters. */
+	EXT(SSCOFPMF, SSCOFPMF, true),
 };
 
 /* Single-letter extensions live in bits 0..25 of the isa bitmap. */
 #define ISA_LETTERS	GENMASK(25, 0)
+
+/* Whether a guest can have the extension on this host. */
+static bool usable(const struct isa_ext *e)
+{
+	/* Overflows come from guest counters and reach the guest by hvien. */
+	if (e->host == RISCV_ISA_EXT_SSCOFPMF &&
+	    (!kvmod_riscv_pmu_available() || !kvmod_riscv_has_ssaia))
+		return false;
+	return __riscv_isa_extension_available(NULL, e->host);
+}
 
 static const struct isa_ext *find_kvm(unsigned long kvm_id)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(isa_exts); i++)
-		if (isa_exts[i].kvm == kvm_id &&
-		    __riscv_isa_extension_available(NULL, isa_exts[i].host))
+		if (isa_exts[i].kvm == kvm_id && usable(&isa_exts[i]))
 			return &isa_exts[i];
 	return NULL;
 }
@@ -76,7 +87,7 @@ void kvmod_riscv_isa_init(struct kvmod_vcpu *vcpu)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(isa_exts); i++)
-		if (__riscv_isa_extension_available(NULL, isa_exts[i].host))
+		if (usable(&isa_exts[i]))
 			set_bit(isa_exts[i].host, vcpu->arch.isa);
 }
 

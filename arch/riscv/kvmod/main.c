@@ -21,6 +21,7 @@ unsigned int kvmod_riscv_vmid_bits;
 bool kvmod_riscv_has_sstc;
 /* The host has Smstateen: hstateen0 gates what VS-mode may access. */
 bool kvmod_riscv_has_smstateen;
+bool kvmod_riscv_has_ssaia;
 
 /*
  * hgatp.MODE is WARL and an unsupported value leaves the register untouched,
@@ -79,6 +80,8 @@ int kvmod_arch_init(void)
 	kvmod_riscv_vmid_bits = kvmod_riscv_probe_vmid_bits();
 	kvmod_riscv_has_sstc = riscv_isa_extension_available(NULL, SSTC);
 	kvmod_riscv_has_smstateen = riscv_isa_extension_available(NULL, SMSTATEEN);
+	kvmod_riscv_has_ssaia = riscv_isa_extension_available(NULL, SSAIA);
+	kvmod_riscv_pmu_init();
 	pr_info("RISC-V H extension present, guest physical addresses of %u bits, %u VMID bits%s\n",
 		kvmod_riscv_gpa_bits, kvmod_riscv_vmid_bits,
 		kvmod_riscv_has_sstc ? ", Sstc" : "");

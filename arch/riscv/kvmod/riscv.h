@@ -17,6 +17,7 @@ extern unsigned int kvmod_riscv_gpa_bits;
 extern unsigned int kvmod_riscv_vmid_bits;
 extern bool kvmod_riscv_has_sstc;
 extern bool kvmod_riscv_has_smstateen;
+extern bool kvmod_riscv_has_ssaia;
 
 /* switch.S, fpu.S, tlb.S */
 void kvmod_riscv_switch_to_guest(struct kvmod_riscv_switch *sw);
@@ -85,6 +86,21 @@ int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long *val);
 int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long val);
+bool kvmod_riscv_sbi_ext_on(struct kvmod_vcpu *vcpu, int idx);
+int kvmod_riscv_sbi_ecall_slow(struct kvmod_vcpu *vcpu);
+
+/* pmu.c */
+void kvmod_riscv_pmu_init(void);
+bool kvmod_riscv_pmu_available(void);
+void kvmod_riscv_pmu_fw_event(struct kvmod_vcpu *vcpu, unsigned int event);
+long kvmod_riscv_pmu_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
+			   const unsigned long *args, unsigned long *value);
+int kvmod_riscv_pmu_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn);
+void kvmod_riscv_pmu_csr_complete(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_pmu_handle_overflow(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_pmu_reset(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_pmu_destroy(struct kvmod_vcpu *vcpu);
+unsigned long kvmod_riscv_pmu_hcounteren(struct kvmod_vcpu *vcpu);
 
 /* sta.c */
 bool kvmod_riscv_sta_available(void);

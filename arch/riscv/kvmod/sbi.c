@@ -2,8 +2,9 @@
 /*
  * The SBI the guest's kernel calls (ecall from VS-mode), implementing
  * version 2.0 of the RISC-V SBI specification: BASE, TIME, IPI, RFENCE,
- * HSM and SRST in the kernel; the legacy console, DBCN and the experimental
- * and vendor ranges are forwarded to userspace as KVM_EXIT_RISCV_SBI.
+ * HSM, SRST, PMU (pmu.c) and STA (sta.c) in the kernel; the legacy
+ * console, DBCN and the experimental and vendor ranges are forwarded to
+ * userspace as KVM_EXIT_RISCV_SBI.
  * Each extension but BASE can be switched off per vCPU (ONE_REG SBI_EXT)
  * before the vCPU first runs; a guest then finds it absent.
  */
@@ -35,6 +36,7 @@ enum sbi_action {
 	SBI_TO_USER,		/* forward to userspace */
 	SBI_SYSTEM_EVENT,	/* kvm_run.system_event is filled in */
 	SBI_SLEEP,		/* completed; the vCPU stops or suspends */
+	SBI_SLOW,		/* to be done in the run loop's sleepable part */
 };
 
 /* Extensions by KVM_RISCV_SBI_EXT_* number: the EID range each covers. */
@@ -49,7 +51,8 @@ static const struct {
 	[KVM_RISCV_SBI_EXT_RFENCE] = { SBI_EXT_RFENCE, SBI_EXT_RFENCE, true },
 	[KVM_RISCV_SBI_EXT_SRST] = { SBI_EXT_SRST, SBI_EXT_SRST, true },
 	[KVM_RISCV_SBI_EXT_HSM] = { SBI_EXT_HSM, SBI_EXT_HSM, true },
-	[KVM_RISCV_SBI_EXT_PMU] = { SBI_EXT_PMU, SBI_EXT_PMU, false },
+	/* Available when the host has an SBI PMU to build counters on. */
+	[KVM_RISCV_SBI_EXT_PMU] = { SBI_EXT_PMU, SBI_EXT_PMU, true },
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = { SBI_EXT_EXPERIMENTAL_START,
 					     SBI_EXT_EXPERIMENTAL_END, true },
 	[KVM_RISCV_SBI_EXT_VENDOR] = { SBI_EXT_VENDOR_START,
@@ -75,10 +78,19 @@ static bool sbi_ext_available(unsigned long idx)
 {
 	if (idx == KVM_RISCV_SBI_EXT_STA)
 		return kvmod_riscv_sta_available();
+	if (idx == KVM_RISCV_SBI_EXT_PMU)
+		return kvmod_riscv_pmu_available();
 	return sbi_exts[idx].available;
 }
 
-static bool sbi_ext_on(struct kvmod_vcpu *vcpu, int idx)
+/**
+ * kvmod_riscv_sbi_ext_on() - whether a vCPU's guest has an SBI extension
+ * @vcpu: the vCPU
+ * @idx: KVM_RISCV_SBI_EXT_* number
+ *
+ * Return: true when kvmod implements it and it is enabled for @vcpu.
+ */
+bool kvmod_riscv_sbi_ext_on(struct kvmod_vcpu *vcpu, int idx)
 {
 	return sbi_ext_available(idx) && !test_bit(idx, vcpu->arch.sbi_disabled);
 }
@@ -163,6 +175,10 @@ static long sbi_hart_mask_apply(struct kvmod_vcpu *vcpu, unsigned long hmask,
 
 static void send_ipi(struct kvmod_vcpu *t, void *data)
 {
+	struct kvmod_vcpu *from = data;
+
+	kvmod_riscv_pmu_fw_event(from, SBI_PMU_FW_IPI_SENT);
+	kvmod_riscv_pmu_fw_event(t, SBI_PMU_FW_IPI_RCVD);
 	kvmod_riscv_set_irq(t, IRQ_VS_SOFT, true);
 }
 
@@ -171,9 +187,19 @@ static void send_ipi(struct kvmod_vcpu *t, void *data)
  * target may run guest code with the old translations. A target outside
  * the guest handles the request before it enters again.
  */
+struct rfence {
+	struct kvmod_vcpu *from;
+	long req;
+	unsigned int sent_event;	/* SBI_PMU_FW_*_SENT; _RCVD follows it */
+};
+
 static void send_request(struct kvmod_vcpu *t, void *data)
 {
-	kvmod_make_request((long)data, t);
+	const struct rfence *f = data;
+
+	kvmod_riscv_pmu_fw_event(f->from, f->sent_event);
+	kvmod_riscv_pmu_fw_event(t, f->sent_event + 1);
+	kvmod_make_request(f->req, t);
 	kvmod_vcpu_kick_sync(t);
 }
 
@@ -184,7 +210,7 @@ static long sbi_base_probe(struct kvmod_vcpu *vcpu, unsigned long eid)
 	if (eid == SBI_EXT_BASE)
 		return 1;
 	idx = sbi_ext_index(eid);
-	return idx >= 0 && sbi_ext_on(vcpu, idx);
+	return idx >= 0 && kvmod_riscv_sbi_ext_on(vcpu, idx);
 }
 
 static enum sbi_action sbi_base(struct kvmod_vcpu *vcpu, unsigned long fid,
@@ -225,16 +251,20 @@ static enum sbi_action sbi_rfence(struct kvmod_vcpu *vcpu, unsigned long fid,
 				  struct sbi_ret *ret)
 {
 	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
-	long req;
+	struct rfence f = { .from = vcpu };
 
 	switch (fid) {
 	case SBI_EXT_RFENCE_REMOTE_FENCE_I:
-		req = KVMOD_REQ_FENCE_I;
+		f.req = KVMOD_REQ_FENCE_I;
+		f.sent_event = SBI_PMU_FW_FENCE_I_SENT;
 		break;
 	case SBI_EXT_RFENCE_REMOTE_SFENCE_VMA:
 	case SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID:
 		/* The whole VS-stage of the target: always enough, rarely too much. */
-		req = KVMOD_REQ_HFENCE_VVMA;
+		f.req = KVMOD_REQ_HFENCE_VVMA;
+		f.sent_event = fid == SBI_EXT_RFENCE_REMOTE_SFENCE_VMA ?
+			       SBI_PMU_FW_SFENCE_VMA_SENT :
+			       SBI_PMU_FW_SFENCE_VMA_ASID_SENT;
 		break;
 	default:
 		/* The guest has no H extension, so no hfence variants. */
@@ -242,7 +272,7 @@ static enum sbi_action sbi_rfence(struct kvmod_vcpu *vcpu, unsigned long fid,
 		return SBI_DONE;
 	}
 	ret->error = sbi_hart_mask_apply(vcpu, regs->a0, regs->a1,
-					 send_request, (void *)req);
+					 send_request, &f);
 	return SBI_DONE;
 }
 
@@ -360,6 +390,7 @@ static enum sbi_action sbi_v01(struct kvmod_vcpu *vcpu, unsigned long eid,
 	ret->error = SBI_SUCCESS;
 	switch (eid) {
 	case KVMOD_SBI_V01_SET_TIMER:
+		kvmod_riscv_pmu_fw_event(vcpu, SBI_PMU_FW_SET_TIMER);
 		kvmod_riscv_timer_set(vcpu, regs->a0);
 		return SBI_DONE;
 	case KVMOD_SBI_V01_CONSOLE_PUTCHAR:
@@ -387,7 +418,7 @@ static enum sbi_action sbi_dispatch(struct kvmod_vcpu *vcpu,
 	if (eid == SBI_EXT_BASE)
 		return sbi_base(vcpu, fid, ret);
 	idx = sbi_ext_index(eid);
-	if (idx < 0 || !sbi_ext_on(vcpu, idx))
+	if (idx < 0 || !kvmod_riscv_sbi_ext_on(vcpu, idx))
 		return SBI_DONE;	/* ret says SBI_ERR_NOT_SUPPORTED */
 
 	switch (idx) {
@@ -396,13 +427,14 @@ static enum sbi_action sbi_dispatch(struct kvmod_vcpu *vcpu,
 	case KVM_RISCV_SBI_EXT_TIME:
 		if (fid != SBI_EXT_TIME_SET_TIMER)
 			return SBI_DONE;
+		kvmod_riscv_pmu_fw_event(vcpu, SBI_PMU_FW_SET_TIMER);
 		kvmod_riscv_timer_set(vcpu, regs->a0);
 		ret->error = SBI_SUCCESS;
 		return SBI_DONE;
 	case KVM_RISCV_SBI_EXT_IPI:
 		if (fid != SBI_EXT_IPI_SEND_IPI)
 			return SBI_DONE;
-		ret->error = sbi_hart_mask_apply(vcpu, regs->a0, regs->a1, send_ipi, NULL);
+		ret->error = sbi_hart_mask_apply(vcpu, regs->a0, regs->a1, send_ipi, vcpu);
 		return SBI_DONE;
 	case KVM_RISCV_SBI_EXT_RFENCE:
 		return sbi_rfence(vcpu, fid, ret);
@@ -410,6 +442,9 @@ static enum sbi_action sbi_dispatch(struct kvmod_vcpu *vcpu,
 		return sbi_hsm(vcpu, fid, ret);
 	case KVM_RISCV_SBI_EXT_SRST:
 		return sbi_srst(vcpu, fid, ret);
+	case KVM_RISCV_SBI_EXT_PMU:
+		/* perf's calls sleep. */
+		return SBI_SLOW;
 	case KVM_RISCV_SBI_EXT_STA:
 		ret->error = kvmod_riscv_sta_ecall(vcpu, fid, regs->a0, regs->a1,
 						   regs->a2);
@@ -420,13 +455,36 @@ static enum sbi_action sbi_dispatch(struct kvmod_vcpu *vcpu,
 	}
 }
 
+/* Hand the guest its answer and step over the ecall. */
+static int sbi_finish(struct kvmod_vcpu *vcpu, const struct sbi_ret *ret,
+		      enum sbi_action act)
+{
+	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
+
+	regs->a0 = ret->error;
+	/* Legacy calls return only a0. */
+	if (regs->a7 > KVMOD_SBI_V01_SHUTDOWN)
+		regs->a1 = ret->value;
+	regs->pc += 4;
+
+	switch (act) {
+	case SBI_SYSTEM_EVENT:
+		return KVMOD_EXIT_USER;
+	case SBI_SLEEP:
+		return KVMOD_EXIT_SLOW;
+	default:
+		return KVMOD_EXIT_GUEST;
+	}
+}
+
 /**
  * kvmod_riscv_sbi_ecall() - handle an ecall from VS-mode
  * @vcpu: the loaded vCPU
  *
  * Return: %KVMOD_EXIT_GUEST when answered, %KVMOD_EXIT_USER for a call
  * forwarded to userspace or a system event, %KVMOD_EXIT_SLOW when the
- * hart stops or suspends.
+ * hart stops or suspends, or the call must sleep (then
+ * kvmod_riscv_sbi_ecall_slow() finishes it).
  */
 int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu)
 {
@@ -453,20 +511,30 @@ int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu)
 		return KVMOD_EXIT_USER;
 	}
 
-	regs->a0 = ret.error;
-	/* Legacy calls return only a0. */
-	if (regs->a7 > KVMOD_SBI_V01_SHUTDOWN)
-		regs->a1 = ret.value;
-	regs->pc += 4;
-
-	switch (act) {
-	case SBI_SYSTEM_EVENT:
-		return KVMOD_EXIT_USER;
-	case SBI_SLEEP:
+	if (act == SBI_SLOW) {
+		vcpu->arch.sbi_slow = true;
 		return KVMOD_EXIT_SLOW;
-	default:
-		return KVMOD_EXIT_GUEST;
 	}
+	return sbi_finish(vcpu, &ret, act);
+}
+
+/**
+ * kvmod_riscv_sbi_ecall_slow() - finish a call that needs to sleep
+ * @vcpu: the vCPU, put, from its run loop
+ *
+ * Return: %KVMOD_EXIT_GUEST.
+ */
+int kvmod_riscv_sbi_ecall_slow(struct kvmod_vcpu *vcpu)
+{
+	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
+	unsigned long args[6] = { regs->a0, regs->a1, regs->a2, regs->a3,
+				  regs->a4, regs->a5 };
+	struct sbi_ret ret = { .value = 0 };
+
+	vcpu->arch.sbi_slow = false;
+	/* Only the PMU takes this path. */
+	ret.error = kvmod_riscv_pmu_ecall(vcpu, regs->a6, args, &ret.value);
+	return sbi_finish(vcpu, &ret, SBI_DONE);
 }
 
 /**
@@ -475,12 +543,11 @@ int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu)
  */
 void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu)
 {
-	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
-	struct kvm_run *run = vcpu->run;
+	struct sbi_ret ret = {
+		.error = vcpu->run->riscv_sbi.ret[0],
+		.value = vcpu->run->riscv_sbi.ret[1],
+	};
 
-	regs->a0 = run->riscv_sbi.ret[0];
-	if (regs->a7 > KVMOD_SBI_V01_SHUTDOWN)
-		regs->a1 = run->riscv_sbi.ret[1];
-	regs->pc += 4;
 	vcpu->arch.sbi_pending = false;
+	sbi_finish(vcpu, &ret, SBI_DONE);
 }

@@ -43,8 +43,8 @@ static_assert(offsetof(struct user_regs_struct, t6) == KVMOD_CTX_REG(31));
 			 BIT(EXC_STORE_PAGE_FAULT))
 /* VS-level interrupts go straight to the guest. */
 #define KVMOD_HIDELEG	(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | BIT(IRQ_VS_EXT))
-/* Guest may read cycle, time and instret directly. */
-#define KVMOD_HCOUNTEREN	0x7UL
+/* Interrupts whose vsip bit the guest itself may clear. */
+#define KVMOD_GUEST_CLEARS	(BIT(IRQ_VS_SOFT) | BIT(IRQ_PMU_OVF))
 
 #define RISCV_STAT(f) \
 	KVMOD_STAT_DESC(offsetof(struct kvmod_vcpu_stat, arch),		\
@@ -100,6 +100,19 @@ static unsigned long guest_henvcfg(const struct kvmod_vcpu *vcpu)
 	return cfg;
 }
 
+/*
+ * Local interrupts (13 and up) kvmod injects through hvip: the counter
+ * overflow with Sscofpmf. hideleg cannot pass the host's own LCOFI on
+ * (and must not: host perf owns it), so the guest gets it through hvien,
+ * which AIA provides; isa.c offers Sscofpmf only then.
+ */
+static unsigned long guest_hvien(const struct kvmod_vcpu *vcpu)
+{
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SSCOFPMF))
+		return BIT(IRQ_PMU_OVF);
+	return 0;
+}
+
 /* Architectural reset: S-mode, interrupts off, translation off. */
 static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 		       unsigned long a1)
@@ -127,6 +140,8 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	hrtimer_cancel(&a->timer.hrt);
 	a->timer.compare = U64_MAX;
 	kvmod_riscv_sta_reset(vcpu);
+	kvmod_riscv_pmu_reset(vcpu);
+	a->sbi_slow = false;
 }
 
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
@@ -151,13 +166,14 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
 {
 	kvmod_riscv_timer_destroy(vcpu);
+	kvmod_riscv_pmu_destroy(vcpu);
 	kvmod_riscv_pt_cache_free(vcpu);
 }
 
 /**
  * kvmod_riscv_set_irq() - raise or lower a VS-level interrupt
  * @vcpu: the target vCPU
- * @irq: IRQ_VS_SOFT, IRQ_VS_TIMER or IRQ_VS_EXT
+ * @irq: IRQ_VS_SOFT, IRQ_VS_TIMER, IRQ_VS_EXT or IRQ_PMU_OVF (by its hvip bit)
  * @level: raise when true
  *
  * Any context; the vCPU picks the change up before it next enters.
@@ -191,18 +207,24 @@ static void flush_interrupts(struct kvmod_vcpu *vcpu)
 	csr_write(CSR_HVIP, a->csr.hvip);
 }
 
-/* After an exit: the guest may have cleared its own software interrupt. */
+/*
+ * After an exit: the guest may have cleared its own software or counter
+ * overflow interrupt; a level raised meanwhile (mask bit set) wins.
+ */
 static void sync_interrupts(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	unsigned long hvip = csr_read(CSR_HVIP);
+	unsigned long changed = (a->csr.hvip ^ hvip) & KVMOD_GUEST_CLEARS;
+	unsigned int irq;
 
-	if ((a->csr.hvip ^ hvip) & BIT(IRQ_VS_SOFT) &&
-	    !test_bit(IRQ_VS_SOFT, &a->irqs_pending_mask)) {
-		if (hvip & BIT(IRQ_VS_SOFT))
-			set_bit(IRQ_VS_SOFT, &a->irqs_pending);
+	for_each_set_bit(irq, &changed, BITS_PER_LONG) {
+		if (test_bit(irq, &a->irqs_pending_mask))
+			continue;
+		if (hvip & BIT(irq))
+			set_bit(irq, &a->irqs_pending);
 		else
-			clear_bit(IRQ_VS_SOFT, &a->irqs_pending);
+			clear_bit(irq, &a->irqs_pending);
 	}
 	a->csr.hvip = hvip;
 }
@@ -220,9 +242,13 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 	pending = READ_ONCE(a->irqs_pending);
 	if (kvmod_riscv_timer_pending(vcpu))
 		pending |= BIT(IRQ_VS_TIMER);
-	/* vsie holds S-level enable bits, one below their VS-level ones. */
-	return pending & (READ_ONCE(a->csr.vsie) << VSIP_TO_HVIP_SHIFT) &
-	       KVMOD_HIDELEG;
+	/*
+	 * vsie holds S-level enable bits, one below their VS-level ones;
+	 * local interrupts (13 and up) keep their numbers.
+	 */
+	return pending & (KVMOD_HIDELEG | a->hvien) &
+	       ((READ_ONCE(a->csr.vsie) << VSIP_TO_HVIP_SHIFT) |
+		(READ_ONCE(a->csr.vsie) & ~GENMASK(IRQ_S_GEXT, 0)));
 }
 
 static void vcpu_load(struct kvmod_vcpu *vcpu)
@@ -233,12 +259,14 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	vcpu->cpu = smp_processor_id();
 	/*
 	 * Delegation and environment first: vsie and vsip are views masked
-	 * by hideleg, so on a CPU where it is still clear (no guest ran there
+	 * by hideleg (and hvien), so on a CPU where it is still clear (no guest ran there
 	 * yet) the guest's interrupt enables would be dropped.
 	 */
 	csr_write(CSR_HEDELEG, a->hedeleg);
 	csr_write(CSR_HIDELEG, KVMOD_HIDELEG);
-	csr_write(CSR_HCOUNTEREN, KVMOD_HCOUNTEREN);
+	if (kvmod_riscv_has_ssaia)
+		csr_write(CSR_HVIEN, a->hvien);
+	csr_write(CSR_HCOUNTEREN, a->hcounteren);
 	csr_write(CSR_HENVCFG, a->henvcfg);
 	/*
 	 * With Smstateen, VS-mode reaches senvcfg (which Linux writes on every
@@ -312,6 +340,14 @@ void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
 	struct kvmod_riscv_context *g = &vcpu->arch.sw.guest;
 	unsigned long vsstatus = csr_read(CSR_VSSTATUS);
 
+	/* What the guest's firmware counters call trap handling. */
+	if (cause == EXC_INST_ILLEGAL)
+		kvmod_riscv_pmu_fw_event(vcpu, SBI_PMU_FW_ILLEGAL_INSN);
+	else if (cause == EXC_LOAD_ACCESS)
+		kvmod_riscv_pmu_fw_event(vcpu, SBI_PMU_FW_ACCESS_LOAD);
+	else if (cause == EXC_STORE_ACCESS)
+		kvmod_riscv_pmu_fw_event(vcpu, SBI_PMU_FW_ACCESS_STORE);
+
 	vsstatus &= ~(SR_SPP | SR_SPIE);
 	if (g->sstatus & SR_SPP)
 		vsstatus |= SR_SPP;
@@ -372,6 +408,8 @@ static void handle_requests(struct kvmod_vcpu *vcpu)
 	}
 	if (kvmod_check_request(KVMOD_REQ_STEAL_UPDATE, vcpu))
 		kvmod_riscv_sta_record(vcpu);
+	if (kvmod_check_request(KVMOD_REQ_PMU_OVERFLOW, vcpu))
+		kvmod_riscv_pmu_handle_overflow(vcpu);
 }
 
 int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
@@ -388,6 +426,8 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 		return -EINTR;
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	a->henvcfg = guest_henvcfg(vcpu);
+	a->hvien = guest_hvien(vcpu);
+	a->hcounteren = kvmod_riscv_pmu_hcounteren(vcpu);
 	/* The thread may have waited since the last KVM_RUN. */
 	kvmod_make_request(KVMOD_REQ_STEAL_UPDATE, vcpu);
 

@@ -29,6 +29,7 @@
 #include <asm/hwcap.h>
 #include <asm/kvm.h>
 #include <asm/ptrace.h>
+#include <asm/sbi.h>
 
 /* Upstream's KVM_MAX_VCPUS for RISC-V, which VMMs may rely on. */
 #define KVMOD_RISCV_MAX_VCPUS	1024
@@ -40,6 +41,7 @@
 #define KVMOD_REQ_HFENCE_GVMA	3	/* a stage-2 entry was upgraded */
 #define KVMOD_REQ_POWER		4	/* power state changed: recheck */
 #define KVMOD_REQ_STEAL_UPDATE	5	/* publish steal time before entry */
+#define KVMOD_REQ_PMU_OVERFLOW	6	/* a guest counter wrapped: re-arm it */
 
 /**
  * struct kvmod_riscv_context - registers switch.S saves and restores
@@ -129,6 +131,52 @@ struct kvmod_riscv_mmio {
 	u8 insn_len;
 };
 
+/* Logical SBI PMU counters a guest may have (the snapshot area's limit). */
+#define KVMOD_RISCV_PMU_MAX	64
+
+struct perf_event;
+struct kvmod_vcpu;
+
+/**
+ * struct kvmod_riscv_pmc - one guest PMU counter
+ * @event: host perf event behind a configured hardware counter
+ * @vcpu: the owner, for perf's overflow callback
+ * @event_idx: SBI event index configured, SBI_PMU_EVENT_IDX_INVALID if free
+ * @started: counting
+ * @wrap_armed: the host event's period ends where the guest counter wraps
+ * @value: the guest-visible value when @base was taken
+ * @base: host count (perf event or firmware event) at the last start
+ */
+struct kvmod_riscv_pmc {
+	struct perf_event *event;
+	struct kvmod_vcpu *vcpu;
+	u32 event_idx;
+	bool started;
+	bool wrap_armed;
+	u64 value;
+	u64 base;
+};
+
+/**
+ * struct kvmod_riscv_pmu - a vCPU's SBI PMU
+ * @pmc: logical counters
+ * @overflow: counters that wrapped and were not yet reported
+ * @fw_count: firmware events so far, by SBI_PMU_FW_* number
+ * @snapshot: guest address of the snapshot area, or all ones
+ * @csr_read_pending: a trapped counter read waits for its value
+ * @csr_read_idx: the counter it reads
+ * @csr_read_rd: its destination register
+ */
+struct kvmod_riscv_pmu {
+	struct kvmod_riscv_pmc pmc[KVMOD_RISCV_PMU_MAX];
+	unsigned long overflow[BITS_TO_LONGS(KVMOD_RISCV_PMU_MAX)];
+	atomic64_t fw_count[SBI_PMU_FW_MAX];
+	unsigned long snapshot;
+	bool csr_read_pending;
+	u8 csr_read_idx;
+	u8 csr_read_rd;
+};
+
 /**
  * struct kvmod_arch_vcpu_stat - RISC-V vCPU counters
  * @ecall_exit_stat: SBI calls
@@ -168,6 +216,8 @@ struct kvmod_arch_vcpu {
 	unsigned long marchid;
 	unsigned long mimpid;
 	unsigned long hedeleg;
+	unsigned long hvien;
+	unsigned long hcounteren;
 	unsigned long henvcfg;
 	unsigned long irqs_pending;
 	unsigned long irqs_pending_mask;
@@ -176,12 +226,14 @@ struct kvmod_arch_vcpu {
 	unsigned long reset_pc;
 	unsigned long reset_a1;
 	bool sbi_pending;
+	bool sbi_slow;
 	bool halt_pending;
 	bool guest_debug;
 	u64 flush_gpa;
 	u64 fault_gpa;
 	bool fault_write;
 	bool fault_pending;
+	struct kvmod_riscv_pmu pmu;
 	unsigned long sta_shmem;
 	u64 sta_last;
 	unsigned long host_scounteren;
