@@ -96,10 +96,16 @@ struct kvmod_stat_desc {
  * struct kvmod_vm_stat - VM counters, in KVM_GET_STATS_FD order
  * @remote_tlb_flush: stage-2 TLB flushes done on every CPU of the VM
  * @remote_tlb_flush_requests: stage-2 changes that asked for one
+ * @pages_4k: stage-2 leaves mapping 4 KiB
+ * @pages_2m: stage-2 leaves mapping 2 MiB
+ * @pages_1g: stage-2 leaves mapping 1 GiB
  */
 struct kvmod_vm_stat {
 	u64 remote_tlb_flush;
 	u64 remote_tlb_flush_requests;
+	u64 pages_4k;
+	u64 pages_2m;
+	u64 pages_1g;
 };
 
 /**
@@ -275,6 +281,8 @@ void kvmod_mmu_unmap_slot(struct kvmod_vm *vm, struct kvmod_memslot *slot);
 void kvmod_mmu_flush(struct kvmod_vm *vm);
 unsigned long kvmod_mmu_seq_begin(struct kvmod_vm *vm);
 bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
+unsigned int kvmod_mmu_map_level(struct kvmod_vm *vm, struct kvmod_memslot *slot,
+				 u64 gfn, unsigned long hva);
 
 /* vCPU run-loop helpers (virt/kvmod/vcpu.c). */
 void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu);

@@ -23,6 +23,9 @@
 static const struct kvmod_stat_desc vm_stats[] = {
 	VM_STAT(remote_tlb_flush, CUMULATIVE, NONE, 0),
 	VM_STAT(remote_tlb_flush_requests, CUMULATIVE, NONE, 0),
+	VM_STAT(pages_4k, INSTANT, NONE, 0),
+	VM_STAT(pages_2m, INSTANT, NONE, 0),
+	VM_STAT(pages_1g, INSTANT, NONE, 0),
 };
 
 static const struct kvmod_stat_desc vcpu_stats[] = {

@@ -6,9 +6,19 @@
  *
  * The tables are filled only on guest faults: a fault looks the frame up in
  * the memory slots, pins nothing (the MMU notifier removes the mapping when
- * the host's changes) and installs one 4 KiB leaf. Leaves are always
- * accessed and, when writable, dirty: the page is marked dirty when mapped
- * writable, so hardware never needs to update A/D bits.
+ * the host's changes) and installs one leaf: as large as the host maps the
+ * memory (a 2 MiB or 1 GiB leaf for a THP or hugetlb page that lies, with
+ * the same alignment, wholly inside the slot), 4 KiB otherwise and always
+ * while the slot logs dirty pages. Leaves are always accessed and, when
+ * writable, dirty: the page is marked dirty when mapped writable, so
+ * hardware never needs to update A/D bits.
+ *
+ * An unmap that empties a whole table detaches it, so the range can get a
+ * huge leaf again (after dirty logging, say); detached tables are freed once
+ * the TLB flush that follows every unmap has finished on all CPUs. A huge
+ * leaf is never put where a table still is (the fault maps a smaller leaf
+ * instead); a table may replace a huge leaf, and CPUs still caching that
+ * leaf see the same memory until the next unmap flushes the VMID.
  */
 
 #define pr_fmt(fmt) "kvmod: " fmt
@@ -87,6 +97,7 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
 	if (!root)
 		return -ENOMEM;
 	vm->arch.pgd = page_address(root);
+	INIT_LIST_HEAD(&vm->arch.dead_tables);
 
 	/* Out of VMIDs: share VMID 0 and flush whenever its owner changes. */
 	if (kvmod_riscv_vmid_bits)
@@ -143,6 +154,17 @@ void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm)
 		ida_free(&kvmod_riscv_vmid_ida, vm->arch.vmid);
 }
 
+/* Free the tables unmaps detached; mmu_lock held, or the VM is dying. */
+static void free_dead_tables(struct kvmod_vm *vm)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &vm->arch.dead_tables, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
 static void flush_local_vmid(void *info)
 {
 	kvmod_riscv_hfence_gvma_vmid((unsigned long)info);
@@ -154,20 +176,39 @@ void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
 
 	/* Cleared entries before the CPU set; pairs with gstage_load(). */
 	smp_mb();
-	if (cpumask_empty(&vm->arch.ran_on))
-		return;
-	if (!sbi_remote_hfence_gvma_vmid(&vm->arch.ran_on, 0, ULONG_MAX, vmid))
-		return;
-	/* No SBI remote fence: an IPI that fences on each CPU. */
-	on_each_cpu_mask(&vm->arch.ran_on, flush_local_vmid, (void *)vmid, 1);
+	/* Both ways wait until every CPU has fenced. */
+	if (!cpumask_empty(&vm->arch.ran_on) &&
+	    sbi_remote_hfence_gvma_vmid(&vm->arch.ran_on, 0, ULONG_MAX, vmid))
+		/* No SBI remote fence: an IPI that fences on each CPU. */
+		on_each_cpu_mask(&vm->arch.ran_on, flush_local_vmid,
+				 (void *)vmid, 1);
+	/* No walker can hold a detached table any more. */
+	free_dead_tables(vm);
+}
+
+/* The VM's leaf counters by level (pages_4k, pages_2m, pages_1g). */
+static u64 *leaf_stat(struct kvmod_vm *vm, unsigned int level)
+{
+	static u64 ignored;
+
+	switch (level) {
+	case 0:
+		return &vm->stat.pages_4k;
+	case 1:
+		return &vm->stat.pages_2m;
+	case 2:
+		return &vm->stat.pages_1g;
+	default:
+		return &ignored;	/* 512 GiB leaves: never made */
+	}
 }
 
 /*
  * Clear @clear in every valid leaf covering [@start, @end) (all bits:
- * unmap). Return: whether any leaf changed.
+ * unmap; a huge leaf goes entirely). Return: whether any leaf changed.
  */
-static bool change_range(u64 *table, unsigned int level, u64 start, u64 end,
-			 u64 clear)
+static bool change_range(struct kvmod_vm *vm, u64 *table, unsigned int level,
+			 u64 start, u64 end, u64 clear)
 {
 	u64 size = BIT_ULL(level_shift(level));
 	bool changed = false;
@@ -183,10 +224,19 @@ static bool change_range(u64 *table, unsigned int level, u64 start, u64 end,
 			if (*pte & clear) {
 				WRITE_ONCE(*pte, *pte & ~clear);
 				changed = true;
+				if (!(*pte & GPTE_V))
+					(*leaf_stat(vm, level))--;
 			}
 		} else {
-			changed |= change_range(pte_table(*pte), level - 1, addr,
-						next, clear);
+			changed |= change_range(vm, pte_table(*pte), level - 1,
+						addr, next, clear);
+			/* Unmapped whole: detach the (now empty) table. */
+			if (clear == ~0ULL && next - addr == size) {
+				list_add(&virt_to_page(pte_table(*pte))->lru,
+					 &vm->arch.dead_tables);
+				WRITE_ONCE(*pte, 0);
+				changed = true;
+			}
 		}
 	}
 	return changed;
@@ -199,7 +249,7 @@ static bool change_gfns(struct kvmod_vm *vm, u64 start, u64 end, u64 clear)
 	lockdep_assert_held(&vm->mmu_lock);
 	if (!vm->arch.pgd || start >= limit)
 		return false;
-	return change_range(vm->arch.pgd, gstage_levels() - 1,
+	return change_range(vm, vm->arch.pgd, gstage_levels() - 1,
 			    start << PAGE_SHIFT, min(end, limit) << PAGE_SHIFT,
 			    clear);
 }
@@ -247,29 +297,44 @@ void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu)
 		free_page((unsigned long)vcpu->arch.pt_cache[--vcpu->arch.pt_cache_nr]);
 }
 
-/* Install a 4 KiB leaf; mmu_lock held. Return: whether a leaf was there. */
-static bool set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
-		     u64 prot)
+/*
+ * Install a leaf for @gpa at @level (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), or
+ * lower where a table is already in the way; @pfn is the frame of @gpa
+ * itself. mmu_lock held.
+ */
+static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
+		     u64 prot, unsigned int level)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
-	u64 *table = vcpu->vm->arch.pgd;
-	unsigned int level;
-	u64 *pte, old;
+	struct kvmod_vm *vm = vcpu->vm;
+	u64 *table = vm->arch.pgd;
+	unsigned int l;
+	u64 *pte;
 
-	for (level = gstage_levels() - 1; level > 0; level--) {
-		pte = &table[level_index(gpa, level)];
-		if (!(*pte & GPTE_V)) {
-			void *next = a->pt_cache[--a->pt_cache_nr];
-
-			WRITE_ONCE(*pte, ((u64)virt_to_pfn(next) << GPTE_PFN_SHIFT) |
-					 GPTE_V);
+	for (l = gstage_levels() - 1; ; l--) {
+		pte = &table[level_index(gpa, l)];
+		if (l == level || l == 0)
+			break;
+		if ((*pte & GPTE_V) && !(*pte & GPTE_LEAF)) {
+			table = pte_table(*pte);
+			continue;
 		}
+		if (*pte & GPTE_V)
+			(*leaf_stat(vm, l))--;	/* a huge leaf becomes a table */
+		WRITE_ONCE(*pte, ((u64)virt_to_pfn(a->pt_cache[--a->pt_cache_nr]) <<
+				  GPTE_PFN_SHIFT) | GPTE_V);
 		table = pte_table(*pte);
 	}
-	pte = &table[level_index(gpa, 0)];
-	old = *pte;
+	/* A table at the wanted level: map within it, one level down at a time. */
+	while ((*pte & GPTE_V) && !(*pte & GPTE_LEAF)) {
+		table = pte_table(*pte);
+		level--;
+		pte = &table[level_index(gpa, level)];
+	}
+	if (!(*pte & GPTE_V))
+		(*leaf_stat(vm, level))++;
+	pfn &= ~((1UL << (9 * level)) - 1);
 	WRITE_ONCE(*pte, ((u64)pfn << GPTE_PFN_SHIFT) | prot);
-	return old & GPTE_V;
 }
 
 /**
@@ -290,6 +355,7 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	struct page *page = NULL;
 	bool writable = false;
 	unsigned long hva, seq;
+	unsigned int level;
 	int idx, r;
 	u64 prot;
 
@@ -323,10 +389,12 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	prot = GPTE_V | GPTE_R | GPTE_X | GPTE_U | GPTE_A;
 	if (writable)
 		prot |= GPTE_W | GPTE_D;
+	/* After GUP: the host maps the page now, at the size it chose. */
+	level = kvmod_mmu_map_level(vm, slot, gfn, hva);
 
 	spin_lock(&vm->mmu_lock);
 	if (!kvmod_mmu_seq_retry(vm, seq)) {
-		set_leaf(vcpu, gpa, page_to_pfn(page), prot);
+		set_leaf(vcpu, gpa, page_to_pfn(page), prot, level);
 		/* The CPU may have cached the old entry (or its absence). */
 		vcpu->arch.flush_gpa = gpa;
 		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);

@@ -320,8 +320,10 @@ static void vcpu_put(struct kvmod_vcpu *vcpu)
 	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
 	kvmod_riscv_timer_put(vcpu);
 	/*
-	 * hgatp stays: nothing uses it while V=0, and rewriting it costs a
-	 * TLB flush on some implementations (QEMU's among them).
+	 * Delegation stays: VS-level interrupts (vstimecmp, hvip) may stay
+	 * pending and must never reach the host. hgatp stays: nothing uses it
+	 * while V=0, and rewriting it costs a TLB flush on some
+	 * implementations (QEMU's among them).
 	 */
 	vcpu->cpu = -1;
 }

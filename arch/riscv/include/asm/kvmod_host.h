@@ -24,6 +24,7 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <asm/hwcap.h>
@@ -194,6 +195,7 @@ struct kvmod_arch_vcpu_stat {
 /** struct kvmod_arch_vm - RISC-V part of a VM */
 struct kvmod_arch_vm {
 	u64 *pgd;
+	struct list_head dead_tables;	/* detached, freed after the next flush */
 	unsigned long vmid;
 	unsigned long hgatp;
 	u64 time_delta;

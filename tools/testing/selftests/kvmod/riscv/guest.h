@@ -10,8 +10,10 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "../kvmod_util.h"
 
@@ -140,6 +142,36 @@ static inline struct kvm_run *guest_report(struct __test_metadata *_metadata,
 	EXPECT_EQ(GUEST_REPORT_EID, run->riscv_sbi.extension_id);
 	EXPECT_EQ(tag, run->riscv_sbi.function_id);
 	return run;
+}
+
+/* The value of the stat @name in a stats fd, or -1 when absent. */
+static inline long long stat_value(int fd, const char *name)
+{
+	struct kvm_stats_header h;
+	long long val = -1;
+	size_t dsz;
+	char *descs;
+	uint32_t i;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		return -1;
+	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, dsz);
+	if (pread(fd, descs, h.num_desc * dsz, h.desc_offset) != (ssize_t)(h.num_desc * dsz)) {
+		free(descs);
+		return -1;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		struct kvm_stats_desc *d = (void *)(descs + i * dsz);
+		uint64_t v;
+
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+			val = v;
+	}
+	free(descs);
+	return val;
 }
 
 #endif /* KVMOD_RISCV_GUEST_H */

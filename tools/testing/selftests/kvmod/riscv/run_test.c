@@ -293,36 +293,6 @@ TEST_F(run, dirty_log)
 	munmap(mem, 16 * 0x1000);
 }
 
-/* The value of the stat @name in a stats fd, or -1 when absent. */
-static long long stat_value(int fd, const char *name)
-{
-	struct kvm_stats_header h;
-	long long val = -1;
-	size_t dsz;
-	char *descs;
-	uint32_t i;
-
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -1;
-	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
-	descs = calloc(h.num_desc, dsz);
-	if (pread(fd, descs, h.num_desc * dsz, h.desc_offset) != (ssize_t)(h.num_desc * dsz)) {
-		free(descs);
-		return -1;
-	}
-	for (i = 0; i < h.num_desc; i++) {
-		struct kvm_stats_desc *d = (void *)(descs + i * dsz);
-		uint64_t v;
-
-		if (strcmp(d->name, name))
-			continue;
-		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
-			val = v;
-	}
-	free(descs);
-	return val;
-}
-
 TEST_F(run, stats)
 {
 	int vm_fd, vcpu_fd;

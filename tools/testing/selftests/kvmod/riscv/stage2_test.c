@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Stage-2 (G-stage) mapping sizes: memory the host backs with a
+ * transparent huge page is mapped with one 2 MiB leaf when the slot keeps
+ * its alignment, with 4 KiB leaves when it does not or while it logs dirty
+ * pages, and a host change inside a huge leaf (a page dropped) is seen by
+ * the guest. Every case checks the guest reads what the host wrote to each
+ * page, so a leaf that mapped the wrong memory fails.
+ */
+
+#include "guest.h"
+
+#define DATA_GPA	0x80200000UL
+#define DATA_SIZE	0x200000UL
+#define HUGE		0x200000UL
+
+/*
+ * Reads the first doubleword of each of the 512 pages at DATA_GPA, counts
+ * those not holding their page number, reports the count; again on resume.
+ */
+GUEST_CODE(walk,
+	   "0: li t0, 0x80200000\n li t1, 512\n li t2, 0\n li t3, 0\n"
+	   "1: ld t4, 0(t0)\n beq t4, t2, 2f\n addi t3, t3, 1\n"
+	   "2: li t5, 4096\n add t0, t0, t5\n addi t2, t2, 1\n blt t2, t1, 1b\n"
+	   "mv a0, t3\n" G_REPORT(1)
+	   "j 0b\n");
+
+FIXTURE(stage2) {
+	struct guest g;
+	void *raw;
+	size_t raw_size;
+	char *huge;	/* 2 MiB-aligned, two huge pages' worth */
+	int vm_stats;
+};
+
+FIXTURE_SETUP(stage2)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	/* Room to align two huge pages. */
+	self->raw_size = 3 * HUGE;
+	self->raw = mmap(NULL, self->raw_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->raw);
+	self->huge = (char *)(((uintptr_t)self->raw + HUGE - 1) & ~(HUGE - 1));
+	ASSERT_EQ(0, madvise(self->huge, 2 * HUGE, MADV_HUGEPAGE));
+	guest_setup(_metadata, &self->g, walk_start, walk_end);
+	self->vm_stats = ioctl(self->g.vm, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(self->vm_stats, 0);
+}
+
+FIXTURE_TEARDOWN(stage2)
+{
+	if (self->g.run) {
+		close(self->vm_stats);
+		guest_teardown(&self->g);
+	}
+	munmap(self->raw, self->raw_size);
+}
+
+/* Page i of the slot's memory starts with i. */
+static void fill(char *mem)
+{
+	unsigned long i;
+
+	for (i = 0; i < DATA_SIZE / 4096; i++)
+		*(uint64_t *)(mem + i * 4096) = i;
+}
+
+/* Whether the kernel backs @p with a huge page (AnonHugePages in smaps). */
+static bool backed_huge(void *p)
+{
+	unsigned long start, end, kb, addr = (unsigned long)p;
+	bool in = false, huge = false;
+	char line[256];
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		/* A mapping's header line starts with its range. */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= addr && addr < end;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			huge = kb >= 2048;
+	}
+	fclose(f);
+	return huge;
+}
+
+static long long walk(struct __test_metadata *_metadata, struct guest *g)
+{
+	return (long long)guest_report(_metadata, g, g->vcpu, g->run, 1)->riscv_sbi.args[0];
+}
+
+TEST_F(stage2, huge_page_maps_one_leaf)
+{
+	fill(self->huge);
+	if (!backed_huge(self->huge))
+		SKIP(return, "the host gave no transparent huge page");
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, self->huge));
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
+	/* The code's pages only, not the 512 data pages. */
+	EXPECT_GT(16, stat_value(self->vm_stats, "pages_4k"));
+}
+
+TEST_F(stage2, dirty_logging_maps_small_leaves)
+{
+	fill(self->huge);
+	if (!backed_huge(self->huge))
+		SKIP(return, "the host gave no transparent huge page");
+	ASSERT_EQ(0, set_region(self->g.vm, 1, KVM_MEM_LOG_DIRTY_PAGES, DATA_GPA,
+				DATA_SIZE, self->huge));
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
+	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
+	/* Logging off again: the slot is remapped, now with a huge leaf. */
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, self->huge));
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
+}
+
+TEST_F(stage2, misaligned_slot_maps_small_leaves)
+{
+	/* Host address one page past a huge page boundary, guest's on one. */
+	char *mem = self->huge + 4096;
+
+	fill(mem);
+	if (!backed_huge(self->huge))
+		SKIP(return, "the host gave no transparent huge page");
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, mem));
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
+	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
+}
+
+TEST_F(stage2, host_change_inside_huge_leaf)
+{
+	fill(self->huge);
+	if (!backed_huge(self->huge))
+		SKIP(return, "the host gave no transparent huge page");
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, self->huge));
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
+	/* Drop page 5: the huge page splits and the leaf must go. */
+	ASSERT_EQ(0, madvise(self->huge + 5 * 4096, 4096, MADV_DONTNEED));
+	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
+	*(uint64_t *)(self->huge + 5 * 4096) = 5;
+	EXPECT_EQ(0, walk(_metadata, &self->g));
+	/* Page 5 anew: a wrong mapping would read what was there before. */
+	*(uint64_t *)(self->huge + 5 * 4096) = 99;
+	EXPECT_EQ(1, walk(_metadata, &self->g));
+}
+
+TEST_HARNESS_MAIN
