@@ -18,7 +18,7 @@ mkdir -p "$RESULTS"
 th_lock
 "$TH_SCRIPTS/deps.sh" all
 
-# Boots VARIANT's host and runs the benchmark; prints "NAME NS" lines.
+# Boots VARIANT's host and runs the benchmark; prints "NAME NS EXITS" lines.
 bench_boot() {
 	local arch=$1 variant=$2 kdir out=$KVMOD_BUILD/$1 staging work
 	kdir=$("$TH_SCRIPTS/kernel.sh" "$arch" "$variant") || die "$arch: $variant kernel build failed"
@@ -40,20 +40,32 @@ bench_boot() {
 	th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$work" >&2
 	grep -q '^ok [0-9]* - bench' "$work/results.tap" ||
 		die "$arch: benchmark failed on $variant (see $work/results.tap)"
-	sed -n 's|^# bench \([a-z-]*\): .*, \([0-9.]*\) ns/iteration$|\1 \2|p' "$work/results.tap" |
-		grep -v '^warmup '
+	local re='^# bench \([a-z-]*\): .*, \([0-9.]*\) ns/iteration, \(-*[0-9]*\) exits$'
+
+	sed -n "s|$re|\\1 \\2 \\3|p" "$work/results.tap" | grep -v '^warmup '
+}
+
+# a / b with two decimals, "?" without b.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'
 }
 
 for arch in "$@"; do
 	[ "$arch" = riscv ] || { log "bench: no benchmark for $arch yet"; continue; }
 	kvmod_arch_setup "$arch"
-	declare -A up=()
-	while read -r name ns; do up[$name]=$ns; done < <(bench_boot "$arch" upstream)
+	declare -A up=() upx=()
+	while read -r name ns ex; do
+		up[$name]=$ns
+		upx[$name]=$ex
+	done < <(bench_boot "$arch" upstream)
 	{
-		printf '%-12s %14s %14s %8s\n' benchmark "kvmod ns" "upstream ns" ratio
-		while read -r name ns; do
-			printf '%-12s %14s %14s %8s\n' "$name" "$ns" "${up[$name]:-?}" \
-				"$(awk -v a="$ns" -v b="${up[$name]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')"
+		# Exits: the vCPU's "exits" statistic over the whole run.
+		printf '%-13s %12s %12s %7s %12s %12s\n' benchmark "kvmod ns" \
+			"upstream ns" ratio "kvmod exits" "upstr. exits"
+		while read -r name ns ex; do
+			printf '%-13s %12s %12s %7s %12s %12s\n' "$name" "$ns" \
+				"${up[$name]:-?}" "$(ratio "$ns" "${up[$name]:-0}")" \
+				"$ex" "${upx[$name]:-?}"
 		done < <(bench_boot "$arch" kvmod)
 	} | tee "$RESULTS/bench-$arch.txt"
 done

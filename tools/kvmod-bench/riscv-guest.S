@@ -34,3 +34,19 @@ sbi_loop:
 	ecall
 2:	j	2b
 sbi_loop_end:
+
+/*
+ * senvcfg read and written back, as Linux does on context switches: with
+ * lazy hstateen only the first access traps (Smstateen hosts).
+ */
+	.globl envcfg_loop, envcfg_loop_end
+envcfg_loop:
+	mv	s1, a0
+1:	csrr	t0, 0x10a
+	csrw	0x10a, t0
+	addi	s1, s1, -1
+	bnez	s1, 1b
+	li	a7, 0x08000042
+	ecall
+2:	j	2b
+envcfg_loop_end:

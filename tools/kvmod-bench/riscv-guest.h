@@ -5,5 +5,6 @@
 
 extern const char mmio_loop[], mmio_loop_end[];
 extern const char sbi_loop[], sbi_loop_end[];
+extern const char envcfg_loop[], envcfg_loop_end[];
 
 #endif /* KVMOD_BENCH_RISCV_GUEST_H */

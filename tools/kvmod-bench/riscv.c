@@ -3,10 +3,14 @@
  * kvmod-bench (RISC-V): round trips that a VMM pays for, timed from
  * userspace on whatever /dev/kvm this host has (kvmod or upstream KVM):
  *
- *   mmio-exit   a guest store to unbacked memory, out to userspace and back
- *   sbi-kernel  an SBI call the hypervisor answers itself (BASE spec version)
+ *   mmio-exit     a guest store to unbacked memory, out to userspace and back
+ *   sbi-kernel    an SBI call the hypervisor answers itself (BASE spec version)
+ *   envcfg-lazy   senvcfg read and written by the guest, gates opened lazily
+ *   envcfg-eager  the same with kvmod's hstateen_lazy=0 (always-on gates);
+ *                 upstream KVM has no such parameter and opens them eagerly
  *
- * Each line: "bench NAME: N iterations, X ns/iteration".
+ * Each line: "bench NAME: N iterations, X ns/iteration, E exits" (exits
+ * from the vCPU's "exits" statistic, -1 where the kernel has none).
  */
 
 #include <errno.h>
@@ -41,6 +45,56 @@ static void set_reg(int vcpu, uint64_t id, uint64_t v)
 		die("KVM_SET_ONE_REG");
 }
 
+/* The vCPU's "exits" statistic, or -1. */
+static long long vcpu_exits(int vcpu)
+{
+	struct kvm_stats_header h;
+	long long val = -1;
+	char *descs;
+	size_t dsz;
+	uint32_t i;
+	int fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		goto out;
+	dsz = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, dsz);
+	if (descs && pread(fd, descs, h.num_desc * dsz, h.desc_offset) ==
+		     (ssize_t)(h.num_desc * dsz)) {
+		for (i = 0; i < h.num_desc; i++) {
+			struct kvm_stats_desc *d = (void *)(descs + i * dsz);
+			uint64_t v;
+
+			if (!strcmp(d->name, "exits") &&
+			    pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+				val = v;
+		}
+	}
+	free(descs);
+out:
+	close(fd);
+	return val;
+}
+
+/* kvmod's hstateen_lazy parameter: old value, or -1 without it. */
+static int set_hstateen_lazy(int on)
+{
+	FILE *f = fopen("/sys/module/kvmod/parameters/hstateen_lazy", "r+");
+	int old = -1;
+	char c;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, " %c", &c) == 1)
+		old = c == 'Y' || c == '1';
+	rewind(f);
+	fputs(on ? "1" : "0", f);
+	fclose(f);
+	return old;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -56,6 +110,7 @@ static void run_bench(int kvm, const char *name, const char *start,
 		.guest_phys_addr = GUEST_BASE, .memory_size = GUEST_SIZE,
 	};
 	unsigned long exits = 0;
+	long long total;
 	struct kvm_run *run;
 	int vm, vcpu, size;
 	double t0, t1;
@@ -98,13 +153,14 @@ static void run_bench(int kvm, const char *name, const char *start,
 		exits++;
 	}
 	t1 = now_ns();
+	total = vcpu_exits(vcpu);
 	if (start == mmio_loop && exits != iters) {
 		fprintf(stderr, "kvmod-bench: %s: %lu exits, expected %lu\n", name,
 			exits, iters);
 		exit(1);
 	}
-	printf("bench %s: %lu iterations, %.0f ns/iteration\n", name, iters,
-	       (t1 - t0) / iters);
+	printf("bench %s: %lu iterations, %.0f ns/iteration, %lld exits\n", name,
+	       iters, (t1 - t0) / iters, total);
 	munmap(run, size);
 	close(vcpu);
 	close(vm);
@@ -115,6 +171,7 @@ int main(int argc, char **argv)
 {
 	unsigned long iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int lazy;
 
 	if (kvm < 0)
 		die("/dev/kvm");
@@ -122,5 +179,11 @@ int main(int argc, char **argv)
 	run_bench(kvm, "warmup", mmio_loop, mmio_loop_end, 100);
 	run_bench(kvm, "mmio-exit", mmio_loop, mmio_loop_end, iters);
 	run_bench(kvm, "sbi-kernel", sbi_loop, sbi_loop_end, iters);
+	run_bench(kvm, "envcfg-lazy", envcfg_loop, envcfg_loop_end, iters);
+	/* vCPUs take the mode when created; restore it right after. */
+	lazy = set_hstateen_lazy(0);
+	run_bench(kvm, "envcfg-eager", envcfg_loop, envcfg_loop_end, iters);
+	if (lazy >= 0)
+		set_hstateen_lazy(lazy);
 	return 0;
 }

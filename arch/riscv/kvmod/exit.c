@@ -55,6 +55,8 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 	if (!insn && kvmod_riscv_read_guest_insn(vcpu, &insn))
 		return KVMOD_EXIT_GUEST;
 	r = kvmod_riscv_pmu_csr_insn(vcpu, insn);
+	if (r == -ENOENT)
+		r = kvmod_riscv_hstateen_trap(vcpu, insn);
 	if (r != -ENOENT)
 		return r;
 	if (insn == INSN_WFI) {

@@ -5,8 +5,10 @@
  * A guest gets what the host CPU has, limited to what kvmod virtualises:
  * extensions that add only unprivileged instructions, plus those whose
  * state or controls the vCPU core switches (F/D, Sstc, Svpbmt, Zicbom,
- * Zicboz, Sscofpmf with the SBI PMU). Only extensions the hardware lets us hide (through sstatus.FS
- * or henvcfg) can be disabled; the rest the guest could use regardless.
+ * Zicboz, Sscofpmf with the SBI PMU, Smstateen). Only extensions the
+ * hardware lets us hide (through sstatus.FS, henvcfg, hstateen0 or the
+ * interrupts we inject) can be disabled; the rest the guest could use
+ * regardless.
  */
 
 #include <linux/kvmod_host.h>
@@ -43,6 +45,8 @@ static const struct isa_ext isa_exts[] = {
 	EXT(ZCD, ZCD, false), EXT(ZCF, ZCF, false), EXT(ZCMOP, ZCMOP, false),
 	/* Hidden by not injecting its interrupt; needs guest counters. */
 	EXT(SSCOFPMF, SSCOFPMF, true),
+	/* Hidden by never opening hstateen0.SSTATEEN0 (hstateen.c). */
+	EXT(SMSTATEEN, SMSTATEEN, true),
 };
 
 /* Single-letter extensions live in bits 0..25 of the isa bitmap. */

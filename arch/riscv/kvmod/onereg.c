@@ -2,7 +2,8 @@
 /*
  * KVM_GET_ONE_REG, KVM_SET_ONE_REG and KVM_GET_REG_LIST for RISC-V, with
  * upstream's register encodings (arch/riscv/include/uapi/asm/kvm.h):
- * CONFIG, CORE, CSR, TIMER, FP_F, FP_D, ISA_EXT and SBI_EXT. Unknown
+ * CONFIG, CORE, CSR (general and Smstateen), TIMER, FP_F, FP_D, ISA_EXT and
+ * SBI_EXT. Unknown
  * registers read -ENOENT, a wrong size -EINVAL, and configuration that
  * is frozen once the vCPU ran -EBUSY.
  */
@@ -157,10 +158,25 @@ static unsigned long *csr_slot(struct kvmod_vcpu *vcpu, unsigned long idx)
 	}
 }
 
+/* Smstateen's sstateen0: a guest with the extension has it. */
+static unsigned long *smstateen_slot(struct kvmod_vcpu *vcpu, unsigned long idx)
+{
+	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_CSR_SMSTATEEN ||
+	    (idx & ~KVM_REG_RISCV_SUBTYPE_MASK) !=
+	    KVM_REG_RISCV_CSR_SMSTATEEN_REG(sstateen0) ||
+	    !kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SMSTATEEN))
+		return NULL;
+	return &vcpu->arch.csr.sstateen0;
+}
+
 static int csrreg_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 {
-	unsigned long *slot;
+	unsigned long *slot = smstateen_slot(vcpu, idx);
 
+	if (slot) {
+		*val = *slot;
+		return 0;
+	}
 	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_CSR_GENERAL)
 		return -ENOENT;
 	if (idx == KVM_REG_RISCV_CSR_REG(sip)) {
@@ -177,9 +193,14 @@ static int csrreg_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 
 static int csrreg_set(struct kvmod_vcpu *vcpu, unsigned long idx, u64 val)
 {
-	unsigned long *slot;
+	unsigned long *slot = smstateen_slot(vcpu, idx);
 	unsigned int bit;
 
+	if (slot) {
+		/* WARL: the CSR keeps what the hardware implements at the next load. */
+		*slot = val;
+		return 0;
+	}
 	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_CSR_GENERAL)
 		return -ENOENT;
 	if (idx == KVM_REG_RISCV_CSR_REG(sip)) {
@@ -376,6 +397,9 @@ static unsigned long reg_list(struct kvmod_vcpu *vcpu, u64 *out)
 		EMIT(REG_ULONG | KVM_REG_RISCV_CORE | i);
 	for (i = 0; i < NR_CSR; i++)
 		EMIT(REG_ULONG | KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_GENERAL | i);
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SMSTATEEN))
+		EMIT(REG_ULONG | KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_SMSTATEEN |
+		     KVM_REG_RISCV_CSR_SMSTATEEN_REG(sstateen0));
 	for (i = 0; i < NR_TIMER; i++)
 		EMIT(REG_U64 | KVM_REG_RISCV_TIMER | i);
 	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_f)) {

@@ -567,21 +567,17 @@ long kvmod_riscv_pmu_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
 	}
 }
 
-/* The counter an instruction reads, or -1 when it is no counter read. */
+/* The counter an instruction reads, -1 when it is no counter access, -2 for a write. */
 static int csr_insn_counter(unsigned long insn, unsigned int *rd)
 {
-	unsigned int csr = insn >> 20, funct3 = (insn >> 12) & 7;
-	unsigned int rs1 = (insn >> 15) & 31;
+	unsigned int csr;
+	bool writes;
 
-	if ((insn & 0x7f) != 0x73 || !funct3 || funct3 == 4)
-		return -1;
-	if (csr < CSR_CYCLE || csr >= CSR_CYCLE + PMU_HW_MAX)
+	if (!kvmod_riscv_decode_csr(insn, &csr, rd, &writes) ||
+	    csr < CSR_CYCLE || csr >= CSR_CYCLE + PMU_HW_MAX)
 		return -1;
 	/* Counters are read-only: any write is illegal, as in hardware. */
-	if (funct3 == 1 || funct3 == 5 || rs1)
-		return -2;
-	*rd = (insn >> 7) & 31;
-	return csr - CSR_CYCLE;
+	return writes ? -2 : csr - CSR_CYCLE;
 }
 
 /**

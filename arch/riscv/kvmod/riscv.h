@@ -78,6 +78,29 @@ int kvmod_riscv_read_guest_insn(struct kvmod_vcpu *vcpu, unsigned long *insn);
 int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu);
 
+/**
+ * kvmod_riscv_decode_csr() - decode a Zicsr instruction
+ * @insn: the instruction
+ * @csr: the CSR it accesses
+ * @rd: its destination register
+ * @writes: whether it writes the CSR (csrrw[i] always; set/clear with a
+ *	non-zero source)
+ *
+ * Return: true when @insn is a CSR instruction.
+ */
+static inline bool kvmod_riscv_decode_csr(unsigned long insn, unsigned int *csr,
+					  unsigned int *rd, bool *writes)
+{
+	unsigned int funct3 = (insn >> 12) & 7;
+
+	if ((insn & 0x7f) != 0x73 || !funct3 || funct3 == 4)
+		return false;
+	*csr = (insn >> 20) & 0xfff;
+	*rd = (insn >> 7) & 31;
+	*writes = (funct3 & 3) == 1 || ((insn >> 15) & 31);
+	return true;
+}
+
 /* sbi.c */
 int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu);
@@ -88,6 +111,26 @@ int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long val);
 bool kvmod_riscv_sbi_ext_on(struct kvmod_vcpu *vcpu, int idx);
 int kvmod_riscv_sbi_ecall_slow(struct kvmod_vcpu *vcpu);
+
+/* hstateen.c */
+/**
+ * enum kvmod_riscv_hstateen_action - what a trapped CSR access asks for
+ * @KVMOD_HSTATEEN_NOT_GATED: no hstateen0 bit of the vCPU gates it
+ * @KVMOD_HSTATEEN_ENABLE: the guest may have the state: enable the bit
+ * @KVMOD_HSTATEEN_ILLEGAL: the guest lacks the extension
+ */
+enum kvmod_riscv_hstateen_action {
+	KVMOD_HSTATEEN_NOT_GATED,
+	KVMOD_HSTATEEN_ENABLE,
+	KVMOD_HSTATEEN_ILLEGAL,
+};
+
+enum kvmod_riscv_hstateen_action
+kvmod_riscv_hstateen_decide(unsigned long insn, u64 hstateen0,
+			    const unsigned long *isa, unsigned int *bit);
+void kvmod_riscv_hstateen_init(struct kvmod_vcpu *vcpu);
+u64 kvmod_riscv_hstateen_initial(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_hstateen_trap(struct kvmod_vcpu *vcpu, unsigned long insn);
 
 /* pmu.c */
 void kvmod_riscv_pmu_init(void);

@@ -55,6 +55,11 @@ static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
 	RISCV_STAT(wfi_exit_stat),
 	RISCV_STAT(mmio_exit_user),
 	RISCV_STAT(mmio_exit_kernel),
+	RISCV_STAT(hstateen_imsic_enabled),
+	RISCV_STAT(hstateen_aia_enabled),
+	RISCV_STAT(hstateen_aia_isel_enabled),
+	RISCV_STAT(hstateen_envcfg_enabled),
+	RISCV_STAT(hstateen_sstateen0_enabled),
 };
 
 static_assert(ARRAY_SIZE(riscv_vcpu_stats) * sizeof(u64) ==
@@ -152,6 +157,7 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 	spin_lock_init(&a->power_lock);
 	kvmod_riscv_isa_init(vcpu);
 	kvmod_riscv_sbi_init_vcpu(vcpu);
+	kvmod_riscv_hstateen_init(vcpu);
 	kvmod_riscv_timer_init(vcpu);
 	a->mvendorid = riscv_cached_mvendorid(0);
 	a->marchid = riscv_cached_marchid(0);
@@ -268,13 +274,11 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 		csr_write(CSR_HVIEN, a->hvien);
 	csr_write(CSR_HCOUNTEREN, a->hcounteren);
 	csr_write(CSR_HENVCFG, a->henvcfg);
-	/*
-	 * With Smstateen, VS-mode reaches senvcfg (which Linux writes on every
-	 * context switch) only through hstateen0.ENVCFG; kvmod switches
-	 * senvcfg, so the guest may have it.
-	 */
-	if (kvmod_riscv_has_smstateen)
-		csr_write(CSR_HSTATEEN0, SMSTATEEN0_HSENVCFG);
+	/* Gates the guest opened so far (hstateen.c); sstateen0 is its own. */
+	if (kvmod_riscv_has_smstateen) {
+		csr_write(CSR_HSTATEEN0, a->hstateen0);
+		a->host_sstateen0 = csr_swap(CSR_SSTATEEN0, c->sstateen0);
+	}
 	csr_write(CSR_VSSTATUS, c->vsstatus);
 	csr_write(CSR_VSIE, c->vsie);
 	csr_write(CSR_VSTVEC, c->vstvec);
@@ -318,6 +322,8 @@ static void vcpu_put(struct kvmod_vcpu *vcpu)
 	c->hvip = csr_read(CSR_HVIP);
 	c->scounteren = csr_swap(CSR_SCOUNTEREN, a->host_scounteren);
 	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
+	if (kvmod_riscv_has_smstateen)
+		c->sstateen0 = csr_swap(CSR_SSTATEEN0, a->host_sstateen0);
 	kvmod_riscv_timer_put(vcpu);
 	/*
 	 * Delegation stays: VS-level interrupts (vstimecmp, hvip) may stay
@@ -428,6 +434,11 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 		return -EINTR;
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	a->henvcfg = guest_henvcfg(vcpu);
+	/* Once per vCPU lifetime (resets keep opened gates): the ISA is fixed now. */
+	if (!a->hstateen_set) {
+		a->hstateen0 = kvmod_riscv_hstateen_initial(vcpu);
+		a->hstateen_set = true;
+	}
 	a->hvien = guest_hvien(vcpu);
 	a->hcounteren = kvmod_riscv_pmu_hcounteren(vcpu);
 	/* The thread may have waited since the last KVM_RUN. */

@@ -88,7 +88,8 @@ struct kvmod_riscv_trap {
  * struct kvmod_riscv_csr - guest CSRs kept while the vCPU is not loaded
  *
  * Virtual-supervisor CSRs plus the supervisor CSRs that have no VS copy
- * (scounteren, senvcfg) and the hypervisor's view of its interrupts.
+ * (scounteren, senvcfg, sstateen0) and the hypervisor's view of its
+ * interrupts.
  */
 struct kvmod_riscv_csr {
 	unsigned long vsstatus;
@@ -102,6 +103,7 @@ struct kvmod_riscv_csr {
 	unsigned long hvip;
 	unsigned long scounteren;
 	unsigned long senvcfg;
+	unsigned long sstateen0;
 };
 
 /**
@@ -184,12 +186,22 @@ struct kvmod_riscv_pmu {
  * @wfi_exit_stat: WFI instructions
  * @mmio_exit_user: MMIO accesses that exited to userspace
  * @mmio_exit_kernel: MMIO writes completed in the kernel (coalesced)
+ * @hstateen_imsic_enabled: hstateen0.IMSIC opened on first access
+ * @hstateen_aia_enabled: hstateen0.AIA opened on first access
+ * @hstateen_aia_isel_enabled: hstateen0.AIA_ISEL opened on first access
+ * @hstateen_envcfg_enabled: hstateen0.HSENVCFG opened on first access
+ * @hstateen_sstateen0_enabled: hstateen0.SSTATEEN0 opened on first access
  */
 struct kvmod_arch_vcpu_stat {
 	u64 ecall_exit_stat;
 	u64 wfi_exit_stat;
 	u64 mmio_exit_user;
 	u64 mmio_exit_kernel;
+	u64 hstateen_imsic_enabled;
+	u64 hstateen_aia_enabled;
+	u64 hstateen_aia_isel_enabled;
+	u64 hstateen_envcfg_enabled;
+	u64 hstateen_sstateen0_enabled;
 };
 
 /** struct kvmod_arch_vm - RISC-V part of a VM */
@@ -221,6 +233,9 @@ struct kvmod_arch_vcpu {
 	unsigned long hvien;
 	unsigned long hcounteren;
 	unsigned long henvcfg;
+	u64 hstateen0;
+	bool hstateen_set;
+	bool hstateen_eager;
 	unsigned long irqs_pending;
 	unsigned long irqs_pending_mask;
 	spinlock_t power_lock;	/* power_off and the reset state */
@@ -240,6 +255,7 @@ struct kvmod_arch_vcpu {
 	u64 sta_last;
 	unsigned long host_scounteren;
 	unsigned long host_senvcfg;
+	unsigned long host_sstateen0;
 	void *pt_cache[8];
 	int pt_cache_nr;
 };

@@ -55,6 +55,15 @@
 #define G_REPORT(tag)							\
 	"li a7, " GUEST_REPORT_EID_STR "\n li a6, " #tag "\n ecall\n"
 
+/*
+ * Trap handler at 9: records scause in s1 and skips the instruction. Set
+ * up first by every snippet that expects exceptions (lla: la would load
+ * the host address from the GOT). Such snippets jump over it to 10, the
+ * end, where they spin.
+ */
+#define G_TRAP_SETUP	"lla t0, 9f\n csrw stvec, t0\n li s1, 0\n"
+#define G_TRAP_HANDLER	".balign 4\n9: csrr s1, scause\n csrr t0, sepc\n" \
+			"addi t0, t0, 4\n csrw sepc, t0\n sret\n"
 struct guest {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;

@@ -25,15 +25,6 @@
 
 /* PMU call FID with a0..a4 already set. */
 #define PMU_CALL(fid)	"li a7, " SBI_PMU_STR "\n li a6, " #fid "\n ecall\n"
-/*
- * Trap handler at 9: records scause in s1 and skips the instruction. Set
- * up first by every snippet that reads counter CSRs (lla: la would load
- * the host address from the GOT). Such snippets jump over it to 10, the
- * end, where they spin.
- */
-#define TRAP_SETUP	"lla t0, 9f\n csrw stvec, t0\n li s1, 0\n"
-#define TRAP_HANDLER	".balign 4\n9: csrr s1, scause\n csrr t0, sepc\n" \
-			"addi t0, t0, 4\n csrw sepc, t0\n sret\n"
 #define SPIN(n)		"li t1, " #n "\n 8: addi t1, t1, -1\n bnez t1, 8b\n"
 
 GUEST_CODE(pmu_errors,
@@ -61,7 +52,7 @@ GUEST_CODE(pmu_errors,
 	   "li a0, 0\n li a1, 1\n li a2, 0\n li a3, 0\n" PMU_CALL(3) G_REPORT(17));
 
 GUEST_CODE(pmu_count,
-	   TRAP_SETUP
+	   G_TRAP_SETUP
 	   "csrr a1, cycle\n mv a0, s1\n" G_REPORT(1)	/* not configured: traps */
 	   "li s1, 0\n"
 	   /* cycles on counter 0, cleared and started at once */
@@ -75,7 +66,7 @@ GUEST_CODE(pmu_count,
 	   "li a0, 0\n li a1, 1\n li a2, 1\n" PMU_CALL(4) "mv s2, a0\n"	/* reset */
 	   "csrr a1, cycle\n mv a0, s2\n mv a1, s1\n" G_REPORT(3)
 	   "j 10f\n"
-	   TRAP_HANDLER
+	   G_TRAP_HANDLER
 	   "10: j 10b\n");
 
 /* Firmware counter of SET_TIMER: found by scanning the counters' info. */
@@ -109,12 +100,12 @@ GUEST_CODE(pmu_snapshot,
 	   "mv a1, a0\n mv a0, s4\n" G_REPORT(2));
 
 GUEST_CODE(pmu_off,
-	   TRAP_SETUP
+	   G_TRAP_SETUP
 	   "li a7, 0x10\n li a6, 3\n li a0, " SBI_PMU_STR "\n ecall\n mv s2, a1\n"
 	   "csrr s3, cycle\n"
 	   "mv a0, s2\n mv a2, s1\n" G_REPORT(1)
 	   "j 10f\n"
-	   TRAP_HANDLER
+	   G_TRAP_HANDLER
 	   "10: j 10b\n");
 
 FIXTURE(pmu) {

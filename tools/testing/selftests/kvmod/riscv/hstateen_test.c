@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Lazy hstateen0 (Smstateen): a vCPU starts with every gate closed; the
+ * guest's first access to senvcfg or sstateen0 opens its gate once (one
+ * vCPU statistic per bit says when), invisibly to the guest, and it stays
+ * open across later entries, a vCPU reset and a move to another host CPU.
+ * A guest without the extension (Smstateen switched off, no Ssaia) gets an
+ * illegal instruction every time and the gate stays closed. Needs a host
+ * with Smstateen (QEMU smstateen=true).
+ */
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "guest.h"
+
+#define EXC_ILLEGAL	2
+#define REG_ISA_EXT(ext) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT | \
+			  KVM_REG_RISCV_ISA_SINGLE | (ext))
+#define REG_SSTATEEN0	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_SMSTATEEN | \
+			 KVM_REG_RISCV_CSR_SMSTATEEN_REG(sstateen0))
+#define REG_SENVCFG	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_GENERAL | KVM_REG_RISCV_CSR_REG(senvcfg))
+
+/* Read CSR @csr into a1, the trap cause (0: none) into a0, and report. */
+#define READ_REPORT(csr, tag) \
+	"li s1, 0\n csrr s2, " #csr "\n mv a0, s1\n mv a1, s2\n" G_REPORT(tag)
+#define END	"j 10f\n" G_TRAP_HANDLER "10: j 10b\n"
+
+GUEST_CODE(envcfg,
+	   G_TRAP_SETUP READ_REPORT(0x10a, 1)
+	   "li t0, 1\n csrw 0x10a, t0\n" READ_REPORT(0x10a, 2)	/* FIOM */
+	   READ_REPORT(0x10a, 3) END);
+
+GUEST_CODE(sstateen0,
+	   G_TRAP_SETUP READ_REPORT(0x10c, 1)
+	   "li t0, -1\n csrw 0x10c, t0\n" READ_REPORT(0x10c, 2)
+	   READ_REPORT(0x10c, 3) END);
+
+/* stopi, siselect, stopei, then stopi again: the guest has no Ssaia. */
+GUEST_CODE(aia,
+	   G_TRAP_SETUP READ_REPORT(0xdb0, 1) READ_REPORT(0x150, 2)
+	   READ_REPORT(0x15c, 3) READ_REPORT(0xdb0, 4) END);
+
+/* Hart 0 starts hart 1 (twice); hart 1 reads senvcfg, then sets FIOM. */
+GUEST_CODE(reset,
+	   "bnez a0, 5f\n"
+	   "li a7, 0x48534D\n li a6, 0\n li a0, 1\n li a1, 0x80000000\n li a2, 0\n ecall\n"
+	   G_REPORT(1)
+	   "li a7, 0x48534D\n li a6, 0\n li a0, 1\n li a1, 0x80000000\n li a2, 0\n ecall\n"
+	   G_REPORT(2)
+	   "1: j 1b\n"
+	   "5:" G_TRAP_SETUP READ_REPORT(0x10a, 5)
+	   "li t0, 1\n csrw 0x10a, t0\n 6: j 6b\n" END);
+
+FIXTURE(hstateen) {
+	struct guest g;
+	int stats;
+};
+
+FIXTURE_SETUP(hstateen)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	self->stats = -1;
+}
+
+FIXTURE_TEARDOWN(hstateen)
+{
+	if (self->stats >= 0)
+		close(self->stats);
+	if (self->g.run)
+		guest_teardown(&self->g);
+}
+
+/* Whether the guest can have Smstateen (the host has it). */
+static bool smstateen(int vcpu)
+{
+	uint64_t v = 0;
+
+	return !vcpu_reg(vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SMSTATEEN), &v, false) && v;
+}
+
+static void setup(struct __test_metadata *_metadata, FIXTURE_DATA(hstateen) *self,
+		  const char *start, const char *end)
+{
+	guest_setup(_metadata, &self->g, start, end);
+	self->stats = ioctl(self->g.vcpu, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(self->stats, 0);
+}
+
+#define REPORT(tag) guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, tag)
+#define STAT(name) stat_value(self->stats, "hstateen_" #name "_enabled")
+
+TEST_F(hstateen, hstateen_envcfg_opens_once)
+{
+	struct kvm_run *run;
+
+	setup(_metadata, self, envcfg_start, envcfg_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	EXPECT_EQ(0, STAT(envcfg));		/* nothing at creation */
+	run = REPORT(1);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);	/* no trap the guest saw */
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);
+	EXPECT_EQ(1, STAT(envcfg));
+	run = REPORT(2);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(1, run->riscv_sbi.args[1] & 1);	/* the write took */
+	EXPECT_EQ(1, get_reg(_metadata, self->g.vcpu, REG_SENVCFG) & 1);
+	run = REPORT(3);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(1, STAT(envcfg));		/* one trap per vCPU lifetime */
+	EXPECT_EQ(0, STAT(sstateen0));		/* other gates stay shut */
+	EXPECT_EQ(0, STAT(aia));
+}
+
+TEST_F(hstateen, hstateen_sstateen0_opens_once)
+{
+	struct kvm_run *run;
+
+	setup(_metadata, self, sstateen0_start, sstateen0_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	EXPECT_EQ(0, get_reg(_metadata, self->g.vcpu, REG_SSTATEEN0));
+	run = REPORT(1);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(1, STAT(sstateen0));
+	run = REPORT(2);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	/* What the CPU kept of all ones (WARL) is what userspace reads. */
+	EXPECT_EQ(run->riscv_sbi.args[1], get_reg(_metadata, self->g.vcpu, REG_SSTATEEN0));
+	REPORT(3);
+	EXPECT_EQ(1, STAT(sstateen0));
+	EXPECT_EQ(0, STAT(envcfg));
+}
+
+TEST_F(hstateen, hstateen_sstateen0_illegal_without_smstateen)
+{
+	uint64_t v;
+
+	setup(_metadata, self, sstateen0_start, sstateen0_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	set_reg(_metadata, self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SMSTATEEN), 0);
+	EXPECT_EQ(ENOENT, vcpu_reg(self->g.vcpu, REG_SSTATEEN0, &v, false));
+	EXPECT_EQ(EXC_ILLEGAL, REPORT(1)->riscv_sbi.args[0]);
+	EXPECT_EQ(EXC_ILLEGAL, REPORT(2)->riscv_sbi.args[0]);	/* every time */
+	EXPECT_EQ(EXC_ILLEGAL, REPORT(3)->riscv_sbi.args[0]);
+	EXPECT_EQ(0, STAT(sstateen0));
+}
+
+TEST_F(hstateen, hstateen_aia_illegal_without_ssaia)
+{
+	int tag;
+
+	setup(_metadata, self, aia_start, aia_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	for (tag = 1; tag <= 4; tag++)
+		EXPECT_EQ(EXC_ILLEGAL, REPORT(tag)->riscv_sbi.args[0])
+			TH_LOG("access %d", tag);
+	EXPECT_EQ(0, STAT(imsic));
+	EXPECT_EQ(0, STAT(aia));
+	EXPECT_EQ(0, STAT(aia_isel));
+}
+
+TEST_F(hstateen, hstateen_open_across_reset)
+{
+	struct kvm_mp_state stopped = { .mp_state = KVM_MP_STATE_STOPPED };
+	struct kvm_run *run1;
+	int vcpu1, stats1;
+
+	setup(_metadata, self, reset_start, reset_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	vcpu1 = add_vcpu(_metadata, &self->g, 1);
+	run1 = mmap(NULL, self->g.run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu1, 0);
+	ASSERT_NE(MAP_FAILED, run1);
+	stats1 = ioctl(vcpu1, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(stats1, 0);
+
+	EXPECT_EQ(0, REPORT(1)->riscv_sbi.args[0]);		/* hart 1 started */
+	guest_report(_metadata, &self->g, vcpu1, run1, 5);
+	EXPECT_EQ(0, run1->riscv_sbi.args[0]);
+	EXPECT_EQ(1, stat_value(stats1, "hstateen_envcfg_enabled"));
+	/* Hart 1 sets FIOM and spins; stop it, hart 0 starts it anew. */
+	EXPECT_EQ(0, ioctl(vcpu1, KVM_SET_MP_STATE, &stopped));
+	EXPECT_EQ(0, REPORT(2)->riscv_sbi.args[0]);
+	guest_report(_metadata, &self->g, vcpu1, run1, 5);
+	EXPECT_EQ(0, run1->riscv_sbi.args[0]);			/* gate still open */
+	EXPECT_EQ(0, run1->riscv_sbi.args[1]);			/* senvcfg was reset */
+	EXPECT_EQ(1, stat_value(stats1, "hstateen_envcfg_enabled"));
+	close(stats1);
+	munmap(run1, self->g.run_size);
+	close(vcpu1);
+}
+
+TEST_F(hstateen, hstateen_open_after_cpu_change)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	int cpu;
+
+	setup(_metadata, self, envcfg_start, envcfg_end);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	if (ncpu < 2)
+		SKIP(return, "one host CPU");
+	for (cpu = 0; cpu < 2; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+		/* Opened on CPU 0; on CPU 1 the load must bring it along. */
+		EXPECT_EQ(0, REPORT(cpu + 1)->riscv_sbi.args[0]);
+		EXPECT_EQ(1, STAT(envcfg));
+	}
+	CPU_ZERO(&set);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+TEST_F(hstateen, hstateen_always_on_mode)
+{
+	const char *param = "/sys/module/kvmod/parameters/hstateen_lazy";
+	FILE *f = fopen(param, "r+");
+
+	if (!f)
+		SKIP(return, "no %s", param);
+	ASSERT_EQ(1, fputs("0", f) >= 0);
+	fflush(f);
+	setup(_metadata, self, envcfg_start, envcfg_end);
+	rewind(f);
+	fputs("1", f);
+	fclose(f);
+	if (!smstateen(self->g.vcpu))
+		SKIP(return, "host without Smstateen");
+	/* Created while eager: the gate is open before the first access. */
+	EXPECT_EQ(0, REPORT(1)->riscv_sbi.args[0]);
+	EXPECT_EQ(0, STAT(envcfg));
+}
+
+TEST_HARNESS_MAIN
