@@ -151,6 +151,8 @@ struct kvmod_vcpu_stat {
  * @coalesced_zones: guest physical ranges whose writes are coalesced
  * @stat: counters for KVM_GET_STATS_FD
  * @manual_dirty_log_protect: KVM_DIRTY_LOG_* flags userspace enabled
+ * @devices: in-kernel devices (KVM_CREATE_DEVICE), under @lock
+ * @io_bus: guest physical ranges in-kernel devices emulate (RCU)
  * @arch: architecture state
  */
 struct kvmod_vm {
@@ -177,7 +179,75 @@ struct kvmod_vm {
 	struct kvmod_coalesced_zones __rcu *coalesced_zones;
 	struct kvmod_vm_stat stat;
 	u64 manual_dirty_log_protect;
+	struct list_head devices;
+	struct kvmod_io_bus __rcu *io_bus;
 	struct kvmod_arch_vm arch;
+};
+
+struct kvmod_device;
+struct kvmod_io_bus;
+struct kvmod_vcpu;
+
+/**
+ * struct kvmod_io_ops - accessors of an in-kernel MMIO range
+ * @read: a load of @len bytes at @offset into @data (little-endian)
+ * @write: a store of @len bytes of @data at @offset
+ *
+ * Both run in atomic context on the accessing vCPU's thread.
+ */
+struct kvmod_io_ops {
+	void (*read)(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
+		     unsigned int len, void *data);
+	void (*write)(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
+		      unsigned int len, const void *data);
+};
+
+/**
+ * struct kvmod_io_range - one in-kernel MMIO range
+ * @addr: first guest physical address
+ * @len: length in bytes
+ * @ops: its accessors
+ * @opaque: their argument
+ */
+struct kvmod_io_range {
+	u64 addr;
+	u64 len;
+	const struct kvmod_io_ops *ops;
+	void *opaque;
+};
+
+/**
+ * struct kvmod_device_ops - a KVM_CREATE_DEVICE type
+ * @name: name of its fd
+ * @create: set up @dev->private; may refuse (-EEXIST for a second one)
+ * @destroy: free it when the VM dies, after the vCPUs
+ * @set_attr: KVM_SET_DEVICE_ATTR
+ * @get_attr: KVM_GET_DEVICE_ATTR
+ * @has_attr: KVM_HAS_DEVICE_ATTR
+ *
+ * All but @destroy run with the VM's lock held.
+ */
+struct kvmod_device_ops {
+	const char *name;
+	int (*create)(struct kvmod_device *dev);
+	void (*destroy)(struct kvmod_device *dev);
+	int (*set_attr)(struct kvmod_device *dev, const struct kvm_device_attr *attr);
+	int (*get_attr)(struct kvmod_device *dev, const struct kvm_device_attr *attr);
+	int (*has_attr)(struct kvmod_device *dev, const struct kvm_device_attr *attr);
+};
+
+/**
+ * struct kvmod_device - an in-kernel device of a VM
+ * @ops: its type
+ * @vm: the VM
+ * @private: the type's state
+ * @node: in the VM's list
+ */
+struct kvmod_device {
+	const struct kvmod_device_ops *ops;
+	struct kvmod_vm *vm;
+	void *private;
+	struct list_head node;
 };
 
 /* kvmod_vcpu.mode: where the vCPU thread is, as seen by kicks. */
@@ -327,6 +397,15 @@ struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
 void kvmod_memslots_init(struct kvmod_vm *vm);
 void kvmod_memslots_destroy(struct kvmod_vm *vm);
 
+/* In-kernel devices (virt/kvmod/device.c, virt/kvmod/io_bus.c). */
+long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp);
+void kvmod_devices_destroy(struct kvmod_vm *vm);
+int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
+			  const struct kvmod_io_ops *ops, void *opaque);
+void kvmod_io_bus_destroy(struct kvmod_vm *vm);
+bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
+			 bool write, void *data);
+
 /* Host access to guest memory (virt/kvmod/guest_access.c). */
 int kvmod_read_guest(struct kvmod_vm *vm, u64 gpa, void *data,
 		     unsigned long len);
@@ -402,6 +481,14 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm);
  */
 long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg);
+
+/**
+ * kvmod_arch_device_ops() - the in-kernel device type @type, if offered
+ * @type: KVM_DEV_TYPE_*
+ *
+ * Return: its operations, or NULL.
+ */
+const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type);
 
 /** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);

@@ -42,6 +42,7 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_DEVICE_CTRL:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMOD_USER_MEM_SLOTS;

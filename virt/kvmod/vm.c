@@ -33,6 +33,8 @@ static void kvmod_vm_free(struct kref *ref)
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmod_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	kvmod_devices_destroy(vm);
+	kvmod_io_bus_destroy(vm);
 	xa_destroy(&vm->vcpu_ids);
 	/* No invalidation may walk the slots or page tables freed below. */
 	kvmod_mmu_destroy(vm);
@@ -122,6 +124,8 @@ static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_DIRTY_LOG:
 	case KVM_CLEAR_DIRTY_LOG:
 		return kvmod_vm_ioctl_dirty_log(vm, ioctl, argp);
+	case KVM_CREATE_DEVICE:
+		return kvmod_vm_ioctl_create_device(vm, argp);
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return kvmod_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
@@ -163,6 +167,7 @@ int kvmod_create_vm(unsigned long type)
 	spin_lock_init(&vm->mmu_lock);
 	xa_init(&vm->vcpus);
 	xa_init(&vm->vcpu_ids);
+	INIT_LIST_HEAD(&vm->devices);
 	kvmod_memslots_init(vm);
 	vm->max_vcpus = kvmod_arch_max_vcpus();
 	/* Read-only slots only where the arch can make guest writes exit. */

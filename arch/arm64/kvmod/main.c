@@ -79,6 +79,12 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
 {
 }
 
+const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
+{
+	/* The vGICv3 comes with the arm64 vCPU core. */
+	return NULL;
+}
+
 long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
 {

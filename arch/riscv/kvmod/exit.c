@@ -54,9 +54,12 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 	/* stval may hold the instruction; when it does not, read it. */
 	if (!insn && kvmod_riscv_read_guest_insn(vcpu, &insn))
 		return KVMOD_EXIT_GUEST;
+	/* Counters, then closed hstateen gates, then the IMSIC file. */
 	r = kvmod_riscv_pmu_csr_insn(vcpu, insn);
 	if (r == -ENOENT)
 		r = kvmod_riscv_hstateen_trap(vcpu, insn);
+	if (r == -ENOENT)
+		r = kvmod_riscv_imsic_csr_insn(vcpu, insn);
 	if (r != -ENOENT)
 		return r;
 	if (insn == INSN_WFI) {

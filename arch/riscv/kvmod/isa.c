@@ -47,6 +47,8 @@ static const struct isa_ext isa_exts[] = {
 	EXT(SSCOFPMF, SSCOFPMF, true),
 	/* Hidden by never opening hstateen0.SSTATEEN0 (hstateen.c). */
 	EXT(SMSTATEEN, SMSTATEEN, true),
+	/* Hidden by never opening hstateen0's AIA gates: needs Smstateen. */
+	EXT(SSAIA, SSAIA, true),
 };
 
 /* Single-letter extensions live in bits 0..25 of the isa bitmap. */
@@ -137,7 +139,8 @@ int kvmod_riscv_isa_ext_set(struct kvmod_vcpu *vcpu, unsigned long id,
 		return 0;
 	if (vcpu->ran_once)
 		return -EBUSY;
-	if (!val && !e->can_disable)
+	if (!val && (!e->can_disable ||
+		     (e->host == RISCV_ISA_EXT_SSAIA && !kvmod_riscv_has_smstateen)))
 		return -EINVAL;
 	assign_bit(e->host, vcpu->arch.isa, val);
 	return 0;

@@ -111,6 +111,10 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_VM_GPA_BITS:
 		return vm ? vm->phys_bits : kvmod_riscv_gpa_bits;
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_SIGNAL_MSI:
+		/* The in-kernel AIA (aia.c). */
+		return kvmod_riscv_aia_available();
 	default:
 		return 0;
 	}
@@ -133,5 +137,10 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
 long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
 {
-	return -EINVAL;
+	switch (ioctl) {
+	case KVM_SIGNAL_MSI:
+		return kvmod_riscv_aia_signal_msi(vm, (void __user *)arg);
+	default:
+		return -EINVAL;
+	}
 }

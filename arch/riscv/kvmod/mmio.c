@@ -123,6 +123,24 @@ bool kvmod_riscv_mmio_decode(unsigned long insn, struct kvmod_riscv_mmio_insn *d
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_riscv_mmio_decode);
 
+/* Finish the pending access: a load's value into rd, then past it. */
+static void complete_load(struct kvmod_vcpu *vcpu, const u8 *data)
+{
+	struct kvmod_riscv_mmio *m = &vcpu->arch.mmio;
+	u64 val = 0;
+	int i;
+
+	if (m->is_load && m->rd) {
+		for (i = m->len - 1; i >= 0; i--)
+			val = (val << 8) | data[i];
+		if (m->sign && m->len < 8)
+			val = sign_extend64(val, m->len * 8 - 1);
+		*guest_reg(vcpu, m->rd) = val;
+	}
+	vcpu->arch.sw.guest.regs.pc += m->insn_len;
+	m->pending = false;
+}
+
 /**
  * kvmod_riscv_mmio_exit() - turn a guest access outside memory into an exit
  * @vcpu: the loaded vCPU
@@ -178,13 +196,6 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		}
 	}
 
-	vcpu->stat.arch.mmio_exit_user++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = d.len;
-	run->mmio.is_write = write;
-	memcpy(run->mmio.data, data, sizeof(run->mmio.data));
-
 	vcpu->arch.mmio = (struct kvmod_riscv_mmio) {
 		.pending = true,
 		.is_load = d.load,
@@ -193,6 +204,19 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		.sign = d.sign,
 		.insn_len = insn_len,
 	};
+	/* An in-kernel device (AIA) completes it at once. */
+	if (kvmod_io_bus_access(vcpu, gpa, d.len, write, data)) {
+		vcpu->stat.arch.mmio_exit_kernel++;
+		complete_load(vcpu, data);
+		return KVMOD_EXIT_GUEST;
+	}
+
+	vcpu->stat.arch.mmio_exit_user++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = d.len;
+	run->mmio.is_write = write;
+	memcpy(run->mmio.data, data, sizeof(run->mmio.data));
 	return KVMOD_EXIT_USER;
 }
 
@@ -202,17 +226,5 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
  */
 void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu)
 {
-	struct kvmod_riscv_mmio *m = &vcpu->arch.mmio;
-	u64 val = 0;
-	int i;
-
-	if (m->is_load && m->rd) {
-		for (i = m->len - 1; i >= 0; i--)
-			val = (val << 8) | vcpu->run->mmio.data[i];
-		if (m->sign && m->len < 8)
-			val = sign_extend64(val, m->len * 8 - 1);
-		*guest_reg(vcpu, m->rd) = val;
-	}
-	vcpu->arch.sw.guest.regs.pc += m->insn_len;
-	m->pending = false;
+	complete_load(vcpu, vcpu->run->mmio.data);
 }

@@ -2,7 +2,7 @@
 /*
  * KVM_GET_ONE_REG, KVM_SET_ONE_REG and KVM_GET_REG_LIST for RISC-V, with
  * upstream's register encodings (arch/riscv/include/uapi/asm/kvm.h):
- * CONFIG, CORE, CSR (general and Smstateen), TIMER, FP_F, FP_D, ISA_EXT and
+ * CONFIG, CORE, CSR (general, AIA and Smstateen), TIMER, FP_F, FP_D, ISA_EXT and
  * SBI_EXT. Unknown
  * registers read -ENOENT, a wrong size -EINVAL, and configuration that
  * is frozen once the vCPU ran -EBUSY.
@@ -169,10 +169,21 @@ static unsigned long *smstateen_slot(struct kvmod_vcpu *vcpu, unsigned long idx)
 	return &vcpu->arch.csr.sstateen0;
 }
 
+/* The AIA's CSRs: a guest with Ssaia has them. */
+static int aia_reg(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val, bool set)
+{
+	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_CSR_AIA ||
+	    !kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SSAIA))
+		return -ENOENT;
+	return kvmod_riscv_aia_csr(vcpu, idx & ~KVM_REG_RISCV_SUBTYPE_MASK, val, set);
+}
+
 static int csrreg_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 {
 	unsigned long *slot = smstateen_slot(vcpu, idx);
 
+	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) == KVM_REG_RISCV_CSR_AIA)
+		return aia_reg(vcpu, idx, val, false);
 	if (slot) {
 		*val = *slot;
 		return 0;
@@ -196,6 +207,8 @@ static int csrreg_set(struct kvmod_vcpu *vcpu, unsigned long idx, u64 val)
 	unsigned long *slot = smstateen_slot(vcpu, idx);
 	unsigned int bit;
 
+	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) == KVM_REG_RISCV_CSR_AIA)
+		return aia_reg(vcpu, idx, &val, true);
 	if (slot) {
 		/* WARL: the CSR keeps what the hardware implements at the next load. */
 		*slot = val;
@@ -397,6 +410,9 @@ static unsigned long reg_list(struct kvmod_vcpu *vcpu, u64 *out)
 		EMIT(REG_ULONG | KVM_REG_RISCV_CORE | i);
 	for (i = 0; i < NR_CSR; i++)
 		EMIT(REG_ULONG | KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_GENERAL | i);
+	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SSAIA))
+		for (i = 0; i < sizeof(struct kvm_riscv_aia_csr) / sizeof(long); i++)
+			EMIT(REG_ULONG | KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_AIA | i);
 	if (kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SMSTATEEN))
 		EMIT(REG_ULONG | KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_SMSTATEEN |
 		     KVM_REG_RISCV_CSR_SMSTATEEN_REG(sstateen0));

@@ -132,6 +132,25 @@ void kvmod_riscv_hstateen_init(struct kvmod_vcpu *vcpu);
 u64 kvmod_riscv_hstateen_initial(struct kvmod_vcpu *vcpu);
 int kvmod_riscv_hstateen_trap(struct kvmod_vcpu *vcpu, unsigned long insn);
 
+/* aia.c, imsic.c */
+/* An AIA address not set yet (upstream's KVM_RISCV_AIA_UNDEF_ADDR). */
+#define KVMOD_RISCV_AIA_NO_ADDR		(~0ULL)
+
+bool kvmod_riscv_aia_available(void);
+unsigned int kvmod_riscv_aia_nr_ids(struct kvmod_vm *vm);
+long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp);
+int kvmod_riscv_aia_csr(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,
+			bool set);
+void kvmod_riscv_aia_load(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_aia_put(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_inject(struct kvmod_vcpu *vcpu, u32 id);
+int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
+			  unsigned long *val, bool set);
+int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn);
+int kvmod_riscv_imsic_map(struct kvmod_vcpu *vcpu);
+
 /* pmu.c */
 void kvmod_riscv_pmu_init(void);
 bool kvmod_riscv_pmu_available(void);

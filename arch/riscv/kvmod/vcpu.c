@@ -146,6 +146,7 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	a->timer.compare = U64_MAX;
 	kvmod_riscv_sta_reset(vcpu);
 	kvmod_riscv_pmu_reset(vcpu);
+	kvmod_riscv_imsic_reset(vcpu);
 	a->sbi_slow = false;
 }
 
@@ -158,6 +159,7 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 	kvmod_riscv_isa_init(vcpu);
 	kvmod_riscv_sbi_init_vcpu(vcpu);
 	kvmod_riscv_hstateen_init(vcpu);
+	kvmod_riscv_imsic_init(vcpu);
 	kvmod_riscv_timer_init(vcpu);
 	a->mvendorid = riscv_cached_mvendorid(0);
 	a->marchid = riscv_cached_marchid(0);
@@ -288,6 +290,7 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	csr_write(CSR_VSTVAL, c->vstval);
 	csr_write(CSR_VSATP, c->vsatp);
 	csr_write(CSR_HVIP, c->hvip);
+	kvmod_riscv_aia_load(vcpu);
 	a->host_scounteren = csr_swap(CSR_SCOUNTEREN, c->scounteren);
 	a->host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
 	kvmod_riscv_timer_load(vcpu);
@@ -320,6 +323,7 @@ static void vcpu_put(struct kvmod_vcpu *vcpu)
 	c->vstval = csr_read(CSR_VSTVAL);
 	c->vsatp = csr_read(CSR_VSATP);
 	c->hvip = csr_read(CSR_HVIP);
+	kvmod_riscv_aia_put(vcpu);
 	c->scounteren = csr_swap(CSR_SCOUNTEREN, a->host_scounteren);
 	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
 	if (kvmod_riscv_has_smstateen)

@@ -88,7 +88,8 @@ struct kvmod_riscv_trap {
  * struct kvmod_riscv_csr - guest CSRs kept while the vCPU is not loaded
  *
  * Virtual-supervisor CSRs plus the supervisor CSRs that have no VS copy
- * (scounteren, senvcfg, sstateen0) and the hypervisor's view of its
+ * (scounteren, senvcfg, sstateen0), the AIA's (vsiselect, the major
+ * interrupt priorities in hviprio1/2) and the hypervisor's view of its
  * interrupts.
  */
 struct kvmod_riscv_csr {
@@ -104,6 +105,9 @@ struct kvmod_riscv_csr {
 	unsigned long scounteren;
 	unsigned long senvcfg;
 	unsigned long sstateen0;
+	unsigned long vsiselect;
+	unsigned long hviprio1;
+	unsigned long hviprio2;
 };
 
 /**
@@ -132,6 +136,27 @@ struct kvmod_riscv_mmio {
 	u8 len;
 	bool sign;
 	u8 insn_len;
+};
+
+/* Interrupt identities an IMSIC interrupt file may have (AIA). */
+#define KVMOD_RISCV_IMSIC_MAX_IDS	2048
+
+/**
+ * struct kvmod_riscv_imsic - a vCPU's software IMSIC interrupt file
+ * @lock: the file's state, updated by MSIs from any thread
+ * @addr: guest physical address of its MMIO page, or all ones
+ * @eidelivery: interrupt delivery enabled (bit 0)
+ * @eithreshold: identities at or above it are masked (0: none)
+ * @eip: pending identities
+ * @eie: enabled identities
+ */
+struct kvmod_riscv_imsic {
+	spinlock_t lock;	/* everything below but @addr */
+	u64 addr;
+	u32 eidelivery;
+	u32 eithreshold;
+	unsigned long eip[BITS_TO_LONGS(KVMOD_RISCV_IMSIC_MAX_IDS)];
+	unsigned long eie[BITS_TO_LONGS(KVMOD_RISCV_IMSIC_MAX_IDS)];
 };
 
 /* Logical SBI PMU counters a guest may have (the snapshot area's limit). */
@@ -204,8 +229,11 @@ struct kvmod_arch_vcpu_stat {
 	u64 hstateen_sstateen0_enabled;
 };
 
+struct kvmod_riscv_aia;
+
 /** struct kvmod_arch_vm - RISC-V part of a VM */
 struct kvmod_arch_vm {
+	struct kvmod_riscv_aia *aia;	/* the in-kernel AIA device, or NULL */
 	u64 *pgd;
 	struct list_head dead_tables;	/* detached, freed after the next flush */
 	unsigned long vmid;
@@ -251,6 +279,7 @@ struct kvmod_arch_vcpu {
 	bool fault_write;
 	bool fault_pending;
 	struct kvmod_riscv_pmu pmu;
+	struct kvmod_riscv_imsic imsic;
 	unsigned long sta_shmem;
 	u64 sta_last;
 	unsigned long host_scounteren;

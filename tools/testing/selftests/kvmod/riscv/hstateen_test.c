@@ -38,7 +38,7 @@ GUEST_CODE(sstateen0,
 	   "li t0, -1\n csrw 0x10c, t0\n" READ_REPORT(0x10c, 2)
 	   READ_REPORT(0x10c, 3) END);
 
-/* stopi, siselect, stopei, then stopi again: the guest has no Ssaia. */
+/* stopi, siselect, stopei, then stopi again: with Ssaia switched off. */
 GUEST_CODE(aia,
 	   G_TRAP_SETUP READ_REPORT(0xdb0, 1) READ_REPORT(0x150, 2)
 	   READ_REPORT(0x15c, 3) READ_REPORT(0xdb0, 4) END);
@@ -81,7 +81,7 @@ static bool smstateen(int vcpu)
 	return !vcpu_reg(vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SMSTATEEN), &v, false) && v;
 }
 
-static void setup(struct __test_metadata *_metadata, FIXTURE_DATA(hstateen) *self,
+static void setup(struct __test_metadata *_metadata, struct _test_data_hstateen *self,
 		  const char *start, const char *end)
 {
 	guest_setup(_metadata, &self->g, start, end);
@@ -152,11 +152,15 @@ TEST_F(hstateen, hstateen_sstateen0_illegal_without_smstateen)
 
 TEST_F(hstateen, hstateen_aia_illegal_without_ssaia)
 {
-	int tag;
+	uint64_t off = 0;
+	int tag, r;
 
 	setup(_metadata, self, aia_start, aia_end);
 	if (!smstateen(self->g.vcpu))
 		SKIP(return, "host without Smstateen");
+	/* Ssaia switched off (ENOENT: the host has none): gates stay shut. */
+	r = vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SSAIA), &off, true);
+	ASSERT_TRUE(r == 0 || r == ENOENT);
 	for (tag = 1; tag <= 4; tag++)
 		EXPECT_EQ(EXC_ILLEGAL, REPORT(tag)->riscv_sbi.args[0])
 			TH_LOG("access %d", tag);

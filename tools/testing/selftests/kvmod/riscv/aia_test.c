@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA): attributes and their errors
+ * (bad values, unaligned IMSIC addresses, a missing vCPU, init twice,
+ * changes after init), and MSIs reaching each vCPU's interrupt file through
+ * KVM_SIGNAL_MSI and through the guest's own IMSIC page, claimed through
+ * stopei, with the identities the guest did not enable left pending.
+ */
+
+#include "guest.h"
+
+#define IMSIC_BASE	0x28000000UL
+#define IMSIC_STR	"0x28000000"
+
+/*
+ * Each hart: file on (eidelivery 1, threshold 0), identities 5 and 9
+ * enabled, external interrupts on; reports 1 "ready", then reports 2 with
+ * the stopei value (claiming it) of every interrupt it takes.
+ */
+GUEST_CODE(imsic,
+	   "lla t0, 9f\n csrw stvec, t0\n"
+	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
+	   "li t0, 0x72\n csrw 0x150, t0\n csrw 0x151, zero\n"
+	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
+	   "li t0, 0x200\n csrs sie, t0\n"
+	   G_REPORT(1)
+	   "csrsi sstatus, 2\n"
+	   "1: wfi\n j 1b\n"
+	   ".balign 4\n"
+	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
+
+/* The same, but hart 0 sends itself identity 9 by a store to its page. */
+GUEST_CODE(imsic_self,
+	   "lla t0, 9f\n csrw stvec, t0\n"
+	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
+	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
+	   "li t0, 0x200\n csrs sie, t0\n"
+	   G_REPORT(1)
+	   "csrsi sstatus, 2\n"
+	   "li t0, " IMSIC_STR "\n li t1, 9\n sw t1, 0(t0)\n"
+	   "1: wfi\n j 1b\n"
+	   ".balign 4\n"
+	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
+
+FIXTURE(aia) {
+	struct guest g;
+	int dev;
+	int vcpu1;
+	struct kvm_run *run1;
+};
+
+FIXTURE_SETUP(aia)
+{
+	memset(&self->g, 0, sizeof(self->g));
+	self->dev = -1;
+	self->vcpu1 = -1;
+	self->run1 = NULL;
+}
+
+FIXTURE_TEARDOWN(aia)
+{
+	if (self->run1)
+		munmap(self->run1, self->g.run_size);
+	if (self->vcpu1 >= 0)
+		close(self->vcpu1);
+	if (self->dev >= 0)
+		close(self->dev);
+	if (self->g.run)
+		guest_teardown(&self->g);
+}
+
+static int attr(int dev, unsigned long req, uint32_t grp, uint64_t a, void *val)
+{
+	struct kvm_device_attr at = { .group = grp, .attr = a, .addr = (uintptr_t)val };
+
+	return ioctl(dev, req, &at) ? errno : 0;
+}
+
+static int create_aia(struct __test_metadata *_metadata, int vm)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_RISCV_AIA };
+
+	if (ioctl(vm, KVM_CREATE_DEVICE, &cd))
+		return -errno;
+	return cd.fd;
+}
+
+/* VM with vCPUs 0 and 1, the AIA set up with their IMSIC pages, initialized. */
+static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *self,
+		      const char *start, const char *end)
+{
+	uint64_t addr;
+	int i;
+
+	guest_setup(_metadata, &self->g, start, end);
+	self->vcpu1 = add_vcpu(_metadata, &self->g, 1);
+	self->run1 = mmap(NULL, self->g.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  self->vcpu1, 0);
+	ASSERT_NE(MAP_FAILED, self->run1);
+	self->dev = create_aia(_metadata, self->g.vm);
+	if (self->dev == -ENODEV)
+		return;
+	ASSERT_GE(self->dev, 0);
+	for (i = 0; i < 2; i++) {
+		addr = IMSIC_BASE + i * 0x1000;
+		ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+				  KVM_DEV_RISCV_AIA_ADDR_IMSIC(i), &addr));
+	}
+	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+}
+
+static int msi(int vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi m = { .address_lo = addr, .address_hi = addr >> 32, .data = data };
+
+	return ioctl(vm, KVM_SIGNAL_MSI, &m) ? errno : 0;
+}
+
+TEST_F(aia, attributes_and_errors)
+{
+	struct kvm_create_device test = { .type = KVM_DEV_TYPE_RISCV_AIA,
+					  .flags = KVM_CREATE_DEVICE_TEST };
+	uint64_t addr;
+	uint32_t v;
+
+	guest_setup(_metadata, &self->g, imsic_start, imsic_end);
+	if (ioctl(self->g.vm, KVM_CREATE_DEVICE, &test) && errno == ENODEV)
+		SKIP(return, "no AIA in this host");
+	self->dev = create_aia(_metadata, self->g.vm);
+	ASSERT_GE(self->dev, 0);
+	EXPECT_EQ(-EEXIST, create_aia(_metadata, self->g.vm));
+
+	/* Defaults, and what values are refused. */
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
+	EXPECT_EQ(KVM_DEV_RISCV_AIA_MODE_EMUL, v);
+	v = 64;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+			       KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
+	v = 127;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
+	v = 0;
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
+	EXPECT_EQ(127, v);
+	v = 23;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+			       KVM_DEV_RISCV_AIA_CONFIG_GROUP_SHIFT, &v));
+	v = KVM_DEV_RISCV_AIA_SRCS_MAX;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+			       KVM_DEV_RISCV_AIA_CONFIG_SRCS, &v));
+	EXPECT_EQ(ENXIO, attr(self->dev, KVM_HAS_DEVICE_ATTR, 0, 99, NULL));
+	EXPECT_EQ(ENXIO, attr(self->dev, KVM_HAS_DEVICE_ATTR, 77, 0, NULL));
+	EXPECT_EQ(0, attr(self->dev, KVM_HAS_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+
+	/* IMSIC pages: aligned, for an existing vCPU; all set before init. */
+	addr = IMSIC_BASE + 4;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			       KVM_DEV_RISCV_AIA_ADDR_IMSIC(0), &addr));
+	addr = IMSIC_BASE;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			       KVM_DEV_RISCV_AIA_ADDR_IMSIC(5), &addr));
+	EXPECT_EQ(EBUSY, msi(self->g.vm, IMSIC_BASE, 5));		/* not yet initialized */
+	self->vcpu1 = add_vcpu(_metadata, &self->g, 1);
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(0), &addr));
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			       KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));	/* vCPU 1 has none */
+	/* Two files on one page. */
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			       KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+	addr = IMSIC_BASE + 0x1000;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
+	addr = 0;
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
+	EXPECT_EQ(IMSIC_BASE + 0x1000, addr);
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+	/* Once initialized: no second init, no configuration change. */
+	EXPECT_EQ(EBUSY, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			      KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+	v = 255;
+	EXPECT_EQ(EBUSY, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
+	EXPECT_EQ(EBUSY, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			      KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+}
+
+TEST_F(aia, msi_to_each_vcpu)
+{
+	struct kvm_run *run;
+	uint64_t eip = 0;
+	int vcpu, i, stats;
+	struct kvm_run *runs[2];
+	uint64_t smstateen = 0;
+	int vcpus[2];
+
+	setup_aia(_metadata, self, imsic_start, imsic_end);
+	if (self->dev == -ENODEV)
+		SKIP(return, "no AIA in this host");
+	/* Whether the host has hstateen gates at all. */
+	if (vcpu_reg(self->g.vcpu, KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT |
+		     KVM_REG_RISCV_ISA_SINGLE | KVM_RISCV_ISA_EXT_SMSTATEEN, &smstateen, false))
+		smstateen = 0;
+	vcpus[0] = self->g.vcpu;
+	vcpus[1] = self->vcpu1;
+	runs[0] = self->g.run;
+	runs[1] = self->run1;
+	/* Hart 1 is started here rather than through SBI HSM. */
+	ASSERT_EQ(0, ioctl(self->vcpu1, KVM_SET_MP_STATE,
+			   &(struct kvm_mp_state){ .mp_state = KVM_MP_STATE_RUNNABLE }));
+	for (i = 0; i < 2; i++) {
+		vcpu = vcpus[i];
+		guest_report(_metadata, &self->g, vcpu, runs[i], 1);
+		/* Identity 7 is not enabled: it stays pending, unclaimed. */
+		EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + i * 0x1000, 7));
+		EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + i * 0x1000, i ? 9 : 5));
+		run = guest_report(_metadata, &self->g, vcpu, runs[i], 2);
+		EXPECT_EQ(i ? (9 << 16) | 9 : (5 << 16) | 5, run->riscv_sbi.args[0]);
+		EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+				  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(i, 0x80), &eip));
+		EXPECT_EQ(1 << 7, eip);
+		/* With Smstateen the guest opened its IMSIC gates lazily, once each. */
+		stats = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+		ASSERT_GE(stats, 0);
+		EXPECT_EQ(smstateen, stat_value(stats, "hstateen_aia_isel_enabled"));
+		EXPECT_EQ(smstateen, stat_value(stats, "hstateen_imsic_enabled"));
+		close(stats);
+	}
+}
+
+TEST_F(aia, msi_through_guest_page)
+{
+	struct kvm_run *run;
+
+	setup_aia(_metadata, self, imsic_self_start, imsic_self_end);
+	if (self->dev == -ENODEV)
+		SKIP(return, "no AIA in this host");
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	/* The guest's store to its IMSIC page is handled in the kernel. */
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+}
+
+TEST_HARNESS_MAIN
