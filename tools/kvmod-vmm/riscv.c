@@ -3,15 +3,18 @@
  * kvmod-vmm on RISC-V: loads a Linux Image (Documentation/arch/riscv/
  * boot-image-header.rst) 2 MiB into RAM, describes the machine in a device
  * tree at the top of RAM (CPUs with the ISA the vCPU reports, memory, the
- * 16550A), and starts hart 0 there with a0 = hart id, a1 = device tree, as
- * the RISC-V boot protocol says. Other harts start through SBI HSM, which
- * the hypervisor implements. The SBI debug console goes to our stdout.
+ * 16550A, and the hypervisor's AIA when it has one: an IMSIC interrupt file
+ * per hart and an APLIC in MSI mode), and starts hart 0 there with a0 =
+ * hart id, a1 = device tree, as the RISC-V boot protocol says. Other harts
+ * start through SBI HSM, which the hypervisor implements. The SBI debug
+ * console goes to our stdout.
  */
 #include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "fdt.h"
 #include "vmm.h"
@@ -26,6 +29,16 @@ const uint64_t vmm_arch_ram_base = 0x80000000UL;
 #define SBI_V01_GETCHAR		0x2UL
 #define SBI_ERR_NOT_SUPPORTED	-2L
 #define SBI_ERR_INVALID_PARAM	-3L
+
+/* AIA layout: an IMSIC page per hart, the APLIC, their interrupt numbers. */
+#define IMSIC_BASE		0x28000000UL
+#define IMSIC_PAGE		0x1000UL
+#define IMSIC_IDS		255
+#define APLIC_BASE		0x0c000000UL
+#define APLIC_SOURCES		32
+#define PHANDLE_IMSIC		0x100
+#define PHANDLE_APLIC		0x101
+#define IRQ_S_EXT		9
 
 #define REG(type, idx)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | (type) | (idx))
 #define CORE_REG(name)	REG(KVM_REG_RISCV_CORE, KVM_REG_RISCV_CORE_REG(name))
@@ -64,6 +77,7 @@ static const struct {
 	{ KVM_RISCV_ISA_EXT_ZBB, "zbb" },
 	{ KVM_RISCV_ISA_EXT_ZBC, "zbc" },
 	{ KVM_RISCV_ISA_EXT_ZBS, "zbs" },
+	{ KVM_RISCV_ISA_EXT_SSAIA, "ssaia" },
 	{ KVM_RISCV_ISA_EXT_SSTC, "sstc" },
 	{ KVM_RISCV_ISA_EXT_SVINVAL, "svinval" },
 	{ KVM_RISCV_ISA_EXT_SVNAPOT, "svnapot" },
@@ -104,6 +118,99 @@ static void cpu_isa(struct fdt *f, int vcpu)
 	fdt_prop_string(f, "riscv,isa", isa);
 	fdt_prop_string(f, "riscv,isa-base", "rv64i");
 	fdt_prop(f, "riscv,isa-extensions", exts, elen);
+}
+
+/* Bits that number @n harts: what Linux assumes without hart-index-bits. */
+static uint32_t hart_bits(int n)
+{
+	uint32_t b = 0;
+
+	while ((1 << b) < n)
+		b++;
+	return b;
+}
+
+static int aia_attr(int dev, uint32_t group, uint64_t attr, uint64_t val)
+{
+	struct kvm_device_attr a = { .group = group, .attr = attr, .addr = (uintptr_t)&val };
+	uint32_t v32 = val;
+
+	/* CONFIG values are 32-bit, addresses 64-bit. */
+	if (group == KVM_DEV_RISCV_AIA_GRP_CONFIG)
+		a.addr = (uintptr_t)&v32;
+	return ioctl(dev, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/*
+ * The in-kernel AIA: software interrupt files at consecutive pages (hart
+ * index = vCPU index) and an APLIC. Without one (no Ssaia in the host), the
+ * guest does without: it polls the UART and sends IPIs through SBI.
+ */
+static int setup_aia(struct vmm_vm *vm)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_RISCV_AIA };
+	int i;
+
+	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &cd))
+		return 0;
+	if (aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_IDS,
+		     IMSIC_IDS) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_SRCS,
+		     APLIC_SOURCES) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS,
+		     hart_bits(vm->nr_vcpus)) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_APLIC,
+		     APLIC_BASE))
+		goto fail;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_IMSIC(i),
+			     IMSIC_BASE + i * IMSIC_PAGE))
+			goto fail;
+	if (aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CTRL, KVM_DEV_RISCV_AIA_CTRL_INIT, 0))
+		goto fail;
+	/* The device lives with the VM; its fd is not needed any more. */
+	close(cd.fd);
+	vm->irqchip = 1;
+	return 0;
+fail:
+	vmm_perror("AIA device");
+	close(cd.fd);
+	return -1;
+}
+
+static void fdt_aia(struct fdt *f, struct vmm_vm *vm)
+{
+	uint32_t ext[2 * 64];
+	char name[64];
+	int i, n = vm->nr_vcpus < 64 ? vm->nr_vcpus : 64;
+
+	for (i = 0; i < n; i++) {
+		ext[2 * i] = 1 + i;		/* the hart's riscv,cpu-intc */
+		ext[2 * i + 1] = IRQ_S_EXT;
+	}
+	snprintf(name, sizeof(name), "interrupt-controller@%lx", IMSIC_BASE);
+	fdt_begin_node(f, name);
+	fdt_prop_string(f, "compatible", "riscv,imsics");
+	fdt_prop_cells(f, "reg", (uint32_t[]){ 0, IMSIC_BASE, 0, n * IMSIC_PAGE }, 4);
+	fdt_prop_cells(f, "interrupts-extended", ext, 2 * n);
+	fdt_prop_empty(f, "interrupt-controller");
+	fdt_prop_u32(f, "#interrupt-cells", 0);
+	fdt_prop_empty(f, "msi-controller");
+	fdt_prop_u32(f, "#msi-cells", 0);
+	fdt_prop_u32(f, "riscv,num-ids", IMSIC_IDS);
+	fdt_prop_u32(f, "phandle", PHANDLE_IMSIC);
+	fdt_end_node(f);
+
+	snprintf(name, sizeof(name), "interrupt-controller@%lx", APLIC_BASE);
+	fdt_begin_node(f, name);
+	fdt_prop_string(f, "compatible", "riscv,aplic");
+	fdt_prop_cells(f, "reg", (uint32_t[]){ 0, APLIC_BASE, 0, 0x4000 }, 4);
+	fdt_prop_empty(f, "interrupt-controller");
+	fdt_prop_u32(f, "#interrupt-cells", 2);
+	fdt_prop_u32(f, "msi-parent", PHANDLE_IMSIC);
+	fdt_prop_u32(f, "riscv,num-sources", APLIC_SOURCES);
+	fdt_prop_u32(f, "phandle", PHANDLE_APLIC);
+	fdt_end_node(f);
 }
 
 static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
@@ -173,6 +280,8 @@ static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
 	fdt_prop_string(&f, "compatible", "simple-bus");
 	fdt_prop_empty(&f, "ranges");
 	snprintf(name, sizeof(name), "serial@%lx", VMM_UART_BASE);
+	if (vm->irqchip)
+		fdt_aia(&f, vm);
 	fdt_begin_node(&f, name);
 	fdt_prop_string(&f, "compatible", "ns16550a");
 	fdt_prop_cells(&f, "reg", (uint32_t[]){ 0, VMM_UART_BASE, 0, VMM_UART_SIZE }, 4);
@@ -230,6 +339,8 @@ int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o)
 		set_reg(vm->vcpus[i].fd, REG(KVM_REG_RISCV_SBI_EXT | KVM_REG_RISCV_SBI_SINGLE,
 					     KVM_RISCV_SBI_EXT_DBCN), 1);
 
+	if (setup_aia(vm))
+		return -1;
 	fdt = build_fdt(vm, o, initrd, isize, &fsize);
 	if (!fdt || fsize > FDT_MAX_SIZE) {
 		fprintf(stderr, "kvmod-vmm: cannot build the device tree\n");

@@ -84,6 +84,7 @@ struct vmm_opts {
  * @run_size: size of each kvm_run mapping
  * @lock: serialises device emulation and console output
  * @uart: the console UART
+ * @irqchip: the hypervisor emulates the interrupt controller (RISC-V AIA)
  * @stop: set when the guest powered off or reset, or on an error
  * @exit_code: what kvmod-vmm exits with
  */
@@ -96,6 +97,7 @@ struct vmm_vm {
 	size_t run_size;
 	pthread_mutex_t lock;
 	struct vmm_uart uart;
+	int irqchip;
 	int stop;
 	int exit_code;
 };

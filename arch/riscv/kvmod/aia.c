@@ -3,9 +3,10 @@
  * The in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA) with upstream's attributes:
  * CONFIG (mode, ids, sources, group/hart/guest bits), ADDR (APLIC, each
  * vCPU's IMSIC page), CTRL (init) and IMSIC (file registers, for save and
- * restore). Interrupt files are software ones (imsic.c), so the mode is
- * emulation: HWACCEL is refused and AUTO means emulation. MSIs come in
- * through the guest's IMSIC pages and KVM_SIGNAL_MSI.
+ * restore) and APLIC (registers). Interrupt files are software ones
+ * (imsic.c), so the mode is emulation: HWACCEL is refused and AUTO means
+ * emulation. MSIs come in through the guest's IMSIC pages, KVM_SIGNAL_MSI
+ * and the APLIC (aplic.c), whose wired sources KVM_IRQ_LINE drives.
  *
  * Also the guest's Ssaia CSRs: vsiselect and the major interrupt
  * priorities (hviprio1/2) are switched with the vCPU and reachable through
@@ -30,6 +31,7 @@
  * @hart_bits: IMSIC hart index bits
  * @guest_bits: IMSIC guest index bits
  * @aplic_addr: APLIC base, or KVMOD_RISCV_AIA_NO_ADDR
+ * @aplic: the APLIC, once initialized with wired sources
  */
 struct kvmod_riscv_aia {
 	bool initialized;
@@ -41,6 +43,7 @@ struct kvmod_riscv_aia {
 	u32 hart_bits;
 	u32 guest_bits;
 	u64 aplic_addr;
+	struct kvmod_riscv_aplic *aplic;
 };
 
 /**
@@ -164,16 +167,30 @@ static int aia_init(struct kvmod_vm *vm)
 
 	if (aia->initialized)
 		return -EBUSY;
-	/* The APLIC is not emulated yet: no wired sources. */
-	if (aia->nr_sources)
-		return -ENODEV;
+	/* Wired sources need the APLIC's place. */
+	if (aia->nr_sources && aia->aplic_addr == KVMOD_RISCV_AIA_NO_ADDR)
+		return -EINVAL;
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		if (vcpu->arch.imsic.addr == KVMOD_RISCV_AIA_NO_ADDR)
+			return -EINVAL;
+		if (aia->nr_sources &&
+		    clash(vcpu->arch.imsic.addr, IMSIC_MMIO_PAGE_SZ,
+			  aia->aplic_addr, KVM_DEV_RISCV_APLIC_SIZE))
 			return -EINVAL;
 		xa_for_each(&vm->vcpus, j, other)
 			if (j != i && clash(vcpu->arch.imsic.addr, IMSIC_MMIO_PAGE_SZ,
 					    other->arch.imsic.addr, IMSIC_MMIO_PAGE_SZ))
 				return -EINVAL;
+	}
+	/* Nothing overlaps now: registering can only run out of memory. */
+	if (aia->nr_sources) {
+		aia->aplic = kvmod_riscv_aplic_create(vm, aia->aplic_addr,
+						      aia->nr_sources);
+		if (IS_ERR(aia->aplic)) {
+			r = PTR_ERR(aia->aplic);
+			aia->aplic = NULL;
+			return r;
+		}
 	}
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		r = kvmod_riscv_imsic_map(vcpu);
@@ -196,6 +213,16 @@ static int imsic_attr(struct kvmod_vm *vm, u64 type, unsigned long *val, bool se
 		return -EINVAL;
 	return kvmod_riscv_imsic_reg(vcpu, KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(type),
 				     val, set);
+}
+
+static int aplic_attr(struct kvmod_vm *vm, u64 off, u32 *val, bool set)
+{
+	if (off & 3 || off >= KVM_DEV_RISCV_APLIC_SIZE)
+		return -EINVAL;
+	if (!aia_ready(vm) || !vm->arch.aia->aplic)
+		return -ENODEV;
+	kvmod_riscv_aplic_reg(vm->arch.aia->aplic, off, val, set);
+	return 0;
 }
 
 static int aia_set_attr(struct kvmod_device *dev, const struct kvm_device_attr *attr)
@@ -230,6 +257,10 @@ static int aia_set_attr(struct kvmod_device *dev, const struct kvm_device_attr *
 		if (attr->attr != KVM_DEV_RISCV_AIA_CTRL_INIT)
 			return -ENXIO;
 		return aia_init(dev->vm);
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		if (get_user(v, (u32 __user *)uaddr))
+			return -EFAULT;
+		return aplic_attr(dev->vm, attr->attr, &v, true);
 	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
 		if (get_user(val, (unsigned long __user *)uaddr))
 			return -EFAULT;
@@ -257,6 +288,9 @@ static int aia_get_attr(struct kvmod_device *dev, const struct kvm_device_attr *
 		if (!slot)
 			return -EINVAL;
 		return put_user(*slot, (u64 __user *)uaddr);
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		r = aplic_attr(dev->vm, attr->attr, &v, false);
+		return r ? r : put_user(v, (u32 __user *)uaddr);
 	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
 		r = imsic_attr(dev->vm, attr->attr, &val, false);
 		return r ? r : put_user(val, (unsigned long __user *)uaddr);
@@ -276,6 +310,8 @@ static int aia_has_attr(struct kvmod_device *dev, const struct kvm_device_attr *
 		return attr->attr < KVM_DEV_RISCV_AIA_ADDR_MAX ? 0 : -ENXIO;
 	case KVM_DEV_RISCV_AIA_GRP_CTRL:
 		return attr->attr == KVM_DEV_RISCV_AIA_CTRL_INIT ? 0 : -ENXIO;
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		return attr->attr & 3 || attr->attr >= KVM_DEV_RISCV_APLIC_SIZE ? -ENXIO : 0;
 	case KVM_DEV_RISCV_AIA_GRP_IMSIC: {
 		unsigned long isel = KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(attr->attr);
 
@@ -313,8 +349,11 @@ static int aia_create(struct kvmod_device *dev)
 
 static void aia_destroy(struct kvmod_device *dev)
 {
+	struct kvmod_riscv_aia *aia = dev->private;
+
 	dev->vm->arch.aia = NULL;
-	kfree(dev->private);
+	kvmod_riscv_aplic_destroy(aia->aplic);
+	kfree(aia);
 }
 
 static const struct kvmod_device_ops aia_ops = {
@@ -374,6 +413,59 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 		}
 	}
 	return 0;
+}
+
+/* The hart index of an IMSIC page under the AIA's address layout. */
+static u32 hart_index(struct kvmod_riscv_aia *aia, u64 addr)
+{
+	u32 hart = (addr >> (IMSIC_MMIO_PAGE_SHIFT + aia->guest_bits)) &
+		   (BIT(aia->hart_bits) - 1);
+	u32 group = (addr >> aia->group_shift) & (BIT(aia->group_bits) - 1);
+
+	return group << aia->hart_bits | hart;
+}
+
+/**
+ * kvmod_riscv_aia_msi_to_hart() - an MSI addressed by hart and guest index
+ * @vm: the VM, its AIA initialized
+ * @hart: hart index (group index above the hart bits)
+ * @guest: guest index: only 0 (the supervisor file) exists
+ * @id: interrupt identity
+ *
+ * The APLIC's way of naming a target; an MSI to no file is dropped.
+ */
+void kvmod_riscv_aia_msi_to_hart(struct kvmod_vm *vm, u32 hart, u32 guest, u32 id)
+{
+	struct kvmod_vcpu *vcpu;
+	unsigned long i;
+
+	if (guest)
+		return;
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		if (hart_index(vm->arch.aia, vcpu->arch.imsic.addr) == hart) {
+			kvmod_riscv_imsic_inject(vcpu, id);
+			return;
+		}
+	}
+}
+
+/**
+ * kvmod_riscv_aia_irq_line() - KVM_IRQ_LINE: a wired source's level
+ * @vm: the VM
+ * @argp: struct kvm_irq_level; irq is the APLIC source number
+ *
+ * Return: 0; -ENXIO without an initialized AIA with an APLIC; -EINVAL for
+ * a source it does not have; -EFAULT.
+ */
+long kvmod_riscv_aia_irq_line(struct kvmod_vm *vm, void __user *argp)
+{
+	struct kvm_irq_level irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (!aia_ready(vm) || !vm->arch.aia->aplic)
+		return -ENXIO;
+	return kvmod_riscv_aplic_set_line(vm->arch.aia->aplic, irq.irq, irq.level);
 }
 
 /**

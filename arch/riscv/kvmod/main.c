@@ -140,6 +140,8 @@ long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_SIGNAL_MSI:
 		return kvmod_riscv_aia_signal_msi(vm, (void __user *)arg);
+	case KVM_IRQ_LINE:
+		return kvmod_riscv_aia_irq_line(vm, (void __user *)arg);
 	default:
 		return -EINVAL;
 	}

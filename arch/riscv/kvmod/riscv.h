@@ -136,7 +136,17 @@ int kvmod_riscv_hstateen_trap(struct kvmod_vcpu *vcpu, unsigned long insn);
 /* An AIA address not set yet (upstream's KVM_RISCV_AIA_UNDEF_ADDR). */
 #define KVMOD_RISCV_AIA_NO_ADDR		(~0ULL)
 
+struct kvmod_riscv_aplic;
+
 bool kvmod_riscv_aia_available(void);
+void kvmod_riscv_aia_msi_to_hart(struct kvmod_vm *vm, u32 hart, u32 guest, u32 id);
+long kvmod_riscv_aia_irq_line(struct kvmod_vm *vm, void __user *argp);
+struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, u64 addr,
+						   unsigned int nr);
+void kvmod_riscv_aplic_destroy(struct kvmod_riscv_aplic *a);
+int kvmod_riscv_aplic_set_line(struct kvmod_riscv_aplic *a, u32 irq, bool lvl);
+void kvmod_riscv_aplic_reg(struct kvmod_riscv_aplic *a, u32 off, u32 *val,
+			   bool write);
 unsigned int kvmod_riscv_aia_nr_ids(struct kvmod_vm *vm);
 long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp);
 int kvmod_riscv_aia_csr(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,

@@ -201,6 +201,19 @@ void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level)
 		kvmod_vcpu_kick(vcpu);
 }
 
+/*
+ * With the AIA and no hardware guest file (hstatus.VGEIN 0), vstopi shows a
+ * VS external interrupt only through hvictl: name IID 9 with priority 1
+ * while VSEIP is pending, else priority 0 (none).
+ */
+static void write_hvictl(unsigned long hvip)
+{
+	unsigned long prio = (hvip & BIT(IRQ_VS_EXT)) ? 1 : 0;
+
+	if (kvmod_riscv_has_ssaia)
+		csr_write(CSR_HVICTL, (IRQ_S_EXT << HVICTL_IID_SHIFT) | prio);
+}
+
 /* Interrupts off, about to enter: hand new interrupt levels to hvip. */
 static void flush_interrupts(struct kvmod_vcpu *vcpu)
 {
@@ -213,6 +226,7 @@ static void flush_interrupts(struct kvmod_vcpu *vcpu)
 	val = READ_ONCE(a->irqs_pending) & mask;
 	a->csr.hvip = (a->csr.hvip & ~mask) | val;
 	csr_write(CSR_HVIP, a->csr.hvip);
+	write_hvictl(a->csr.hvip);
 }
 
 /*
@@ -290,6 +304,7 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	csr_write(CSR_VSTVAL, c->vstval);
 	csr_write(CSR_VSATP, c->vsatp);
 	csr_write(CSR_HVIP, c->hvip);
+	write_hvictl(c->hvip);
 	kvmod_riscv_aia_load(vcpu);
 	a->host_scounteren = csr_swap(CSR_SCOUNTEREN, c->scounteren);
 	a->host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);

@@ -2,9 +2,11 @@
 /*
  * The in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA): attributes and their errors
  * (bad values, unaligned IMSIC addresses, a missing vCPU, init twice,
- * changes after init), and MSIs reaching each vCPU's interrupt file through
+ * changes after init), MSIs reaching each vCPU's interrupt file through
  * KVM_SIGNAL_MSI and through the guest's own IMSIC page, claimed through
- * stopei, with the identities the guest did not enable left pending.
+ * stopei, with the identities the guest did not enable left pending, and
+ * wired sources (KVM_IRQ_LINE) forwarded by the APLIC to the hart the
+ * guest programmed.
  */
 
 #include "guest.h"
@@ -27,7 +29,7 @@ GUEST_CODE(imsic,
 	   "csrsi sstatus, 2\n"
 	   "1: wfi\n j 1b\n"
 	   ".balign 4\n"
-	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
+	   "9: csrr a1, 0xdb0\n csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
 
 /* The same, but hart 0 sends itself identity 9 by a store to its page. */
 GUEST_CODE(imsic_self,
@@ -38,6 +40,28 @@ GUEST_CODE(imsic_self,
 	   G_REPORT(1)
 	   "csrsi sstatus, 2\n"
 	   "li t0, " IMSIC_STR "\n li t1, 9\n sw t1, 0(t0)\n"
+	   "1: wfi\n j 1b\n"
+	   ".balign 4\n"
+	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
+
+/*
+ * Hart 0 programs the APLIC at 0x0c000000 (MSI mode): source 1 level-high
+ * to hart 0 as identity 9, source 2 rising-edge to hart 1 as identity 5,
+ * both enabled; then its own file as above, and reports each interrupt.
+ */
+GUEST_CODE(aplic,
+	   "lla t0, 9f\n csrw stvec, t0\n"
+	   "li t0, 0x0c000000\n li t1, 0x100\n sw t1, 0(t0)\n"
+	   "li t1, 6\n sw t1, 4(t0)\n li t1, 4\n sw t1, 8(t0)\n"
+	   "li t2, 0x3004\n add t2, t0, t2\n li t1, 9\n sw t1, 0(t2)\n"
+	   "li t1, 0x40005\n sw t1, 4(t2)\n"
+	   "li t2, 0x1edc\n add t2, t0, t2\n li t1, 1\n sw t1, 0(t2)\n"
+	   "li t1, 2\n sw t1, 0(t2)\n"
+	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
+	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
+	   "li t0, 0x200\n csrs sie, t0\n"
+	   G_REPORT(1)
+	   "csrsi sstatus, 2\n"
 	   "1: wfi\n j 1b\n"
 	   ".balign 4\n"
 	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
@@ -85,11 +109,16 @@ static int create_aia(struct __test_metadata *_metadata, int vm)
 	return cd.fd;
 }
 
-/* VM with vCPUs 0 and 1, the AIA set up with their IMSIC pages, initialized. */
+/*
+ * VM with vCPUs 0 and 1, the AIA set up with their IMSIC pages (hart
+ * index = vCPU index), @srcs wired sources with the APLIC at 0x0c000000,
+ * initialized.
+ */
 static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *self,
-		      const char *start, const char *end)
+		      const char *start, const char *end, uint32_t srcs)
 {
-	uint64_t addr;
+	uint64_t addr = 0x0c000000;
+	uint32_t one = 1;
 	int i;
 
 	guest_setup(_metadata, &self->g, start, end);
@@ -101,6 +130,12 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	if (self->dev == -ENODEV)
 		return;
 	ASSERT_GE(self->dev, 0);
+	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS,
+			  &one));
+	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_SRCS,
+			  &srcs));
+	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_APLIC, &addr));
 	for (i = 0; i < 2; i++) {
 		addr = IMSIC_BASE + i * 0x1000;
 		ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
@@ -108,6 +143,13 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	}
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
 			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+}
+
+static int line(int vm, uint32_t irq, uint32_t level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	return ioctl(vm, KVM_IRQ_LINE, &l) ? errno : 0;
 }
 
 static int msi(int vm, uint64_t addr, uint32_t data)
@@ -161,6 +203,7 @@ TEST_F(aia, attributes_and_errors)
 	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			       KVM_DEV_RISCV_AIA_ADDR_IMSIC(5), &addr));
 	EXPECT_EQ(EBUSY, msi(self->g.vm, IMSIC_BASE, 5));		/* not yet initialized */
+	EXPECT_EQ(ENXIO, line(self->g.vm, 1, 1));
 	self->vcpu1 = add_vcpu(_metadata, &self->g, 1);
 	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(0), &addr));
@@ -199,7 +242,7 @@ TEST_F(aia, msi_to_each_vcpu)
 	uint64_t smstateen = 0;
 	int vcpus[2];
 
-	setup_aia(_metadata, self, imsic_start, imsic_end);
+	setup_aia(_metadata, self, imsic_start, imsic_end, 0);
 	if (self->dev == -ENODEV)
 		SKIP(return, "no AIA in this host");
 	/* Whether the host has hstateen gates at all. */
@@ -221,6 +264,9 @@ TEST_F(aia, msi_to_each_vcpu)
 		EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + i * 0x1000, i ? 9 : 5));
 		run = guest_report(_metadata, &self->g, vcpu, runs[i], 2);
 		EXPECT_EQ(i ? (9 << 16) | 9 : (5 << 16) | 5, run->riscv_sbi.args[0]);
+		/* stopi names the external interrupt too (what Linux reads first). */
+		EXPECT_EQ(9, run->riscv_sbi.args[1] >> 16);
+		EXPECT_NE(0, run->riscv_sbi.args[1] & 0xff);
 		EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
 				  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(i, 0x80), &eip));
 		EXPECT_EQ(1 << 7, eip);
@@ -237,13 +283,51 @@ TEST_F(aia, msi_through_guest_page)
 {
 	struct kvm_run *run;
 
-	setup_aia(_metadata, self, imsic_self_start, imsic_self_end);
+	setup_aia(_metadata, self, imsic_self_start, imsic_self_end, 0);
 	if (self->dev == -ENODEV)
 		SKIP(return, "no AIA in this host");
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
 	/* The guest's store to its IMSIC page is handled in the kernel. */
 	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
 	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+}
+
+TEST_F(aia, aplic_sources_to_harts)
+{
+	struct kvm_run *run;
+	uint64_t eip = 0;
+	uint32_t v = 0;
+
+	setup_aia(_metadata, self, aplic_start, aplic_end, 4);
+	if (self->dev == -ENODEV)
+		SKIP(return, "no AIA in this host");
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(EINVAL, line(self->g.vm, 0, 1));
+	EXPECT_EQ(EINVAL, line(self->g.vm, 5, 1));
+
+	/* Level source 1 to hart 0, identity 9. */
+	EXPECT_EQ(0, line(self->g.vm, 1, 1));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+	/* Down and up again: a second MSI. */
+	EXPECT_EQ(0, line(self->g.vm, 1, 0));
+	EXPECT_EQ(0, line(self->g.vm, 1, 1));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+
+	/* Edge source 2 to hart 1 (vCPU 1, not running): pending in its file. */
+	EXPECT_EQ(0, line(self->g.vm, 2, 1));
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0x80), &eip));
+	EXPECT_EQ(1 << 5, eip);
+
+	/* The guest's programming, read back through the APLIC group. */
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_APLIC, 0, &v));
+	EXPECT_EQ(0x80000104, v);		/* read-only bit, IE, MSI mode */
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_APLIC, 4, &v));
+	EXPECT_EQ(6, v);			/* level high */
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_APLIC,
+			       2, &v));		/* unaligned */
 }
 
 TEST_HARNESS_MAIN
