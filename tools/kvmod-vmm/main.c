@@ -9,8 +9,9 @@
 
 static const struct vmm_command commands[] = {
 	{ "info", "show what /dev/kvm offers, creating a VM and a vCPU", vmm_info_main },
-	{ "run", "boot a kernel: run --kernel IMAGE [--initrd FILE] [--append ARGS]\n"
-		 "           [--mem MIB] [--cpus N] [--timeout S]", vmm_run_main },
+	{ "run", "boot a kernel: run --kernel IMAGE [--initrd FILE] [--cmdline ARGS]\n"
+		 "           [--mem SIZE] [--cpus N] [--timeout S] (run --help: details)",
+	  vmm_run_main },
 };
 
 void vmm_perror(const char *fmt, ...)

@@ -128,12 +128,19 @@ static void handle_mmio(struct vmm_vcpu *v)
 	uint64_t addr = run->mmio.phys_addr;
 
 	pthread_mutex_lock(&vm->lock);
-	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE)
+	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE) {
 		vmm_uart_mmio(&vm->uart, addr - VMM_UART_BASE, run->mmio.data,
 			      run->mmio.len, run->mmio.is_write);
-	else if (!run->mmio.is_write)
-		/* Nothing there: reads as zero, writes are dropped. */
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	} else {
+		/* Nothing there: reads as zero, writes are dropped; say so once. */
+		if (!vm->unmapped_seen++)
+			fprintf(stderr,
+				"kvmod-vmm: guest %s of %u bytes at unmapped %#llx (ignored; further ones too)\n",
+				run->mmio.is_write ? "write" : "read", run->mmio.len,
+				(unsigned long long)addr);
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -191,22 +198,71 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* An unsigned decimal (or 0x) number that is all of @s, within [lo, hi]. */
+static int parse_num(const char *s, unsigned long lo, unsigned long hi,
+		     unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 0);
+	return errno || end == s || *end || *s == '-' || *v < lo || *v > hi ? -1 : 0;
+}
+
+/* A memory size: MiB, or with an M or G suffix, as kvmtool takes it. */
+static int parse_mem(const char *s, unsigned long *mib)
+{
+	char buf[32], *end;
+	size_t n = strlen(s);
+	unsigned long mul = 1;
+
+	if (!n || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n + 1);
+	end = &buf[n - 1];
+	if (*end == 'M' || *end == 'm' || *end == 'G' || *end == 'g') {
+		mul = (*end == 'G' || *end == 'g') ? 1024 : 1;
+		*end = 0;
+	}
+	if (parse_num(buf, 1, 65536, mib))
+		return -1;
+	*mib *= mul;
+	return *mib >= 16 && *mib <= 65536 ? 0 : -1;
+}
+
+static void run_usage(FILE *f)
+{
+	fputs("usage: kvmod-vmm run --kernel IMAGE [--initrd FILE] [--cmdline ARGS]\n"
+	      "                     [--mem SIZE] [--cpus N] [--timeout SECONDS]\n"
+	      "  --kernel, -k   Linux Image to boot (required)\n"
+	      "  --initrd, -i   initramfs\n"
+	      "  --cmdline, -a  kernel command line (also --append)\n"
+	      "  --mem, -m      guest RAM: MiB, or with M/G (16M..64G; default 256M)\n"
+	      "  --cpus, -c     vCPUs, 1..64 (default 1)\n"
+	      "  --timeout, -t  stop a guest still running after SECONDS (default: never)\n",
+	      f);
+}
+
+/* Return: 0, 1 for --help (done), -1 for an error already reported. */
 static int parse(int argc, char **argv, struct vmm_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long v;
 	int c;
 
 	*o = (struct vmm_opts){ .cmdline = "console=ttyS0 earlycon=sbi panic=-1",
 				.mem_mib = 256, .cpus = 1 };
-	while ((c = getopt_long(argc, argv, "k:i:a:m:c:t:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:m:c:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -218,22 +274,46 @@ static int parse(int argc, char **argv, struct vmm_opts *o)
 			o->cmdline = optarg;
 			break;
 		case 'm':
-			o->mem_mib = strtoul(optarg, NULL, 0);
+			if (parse_mem(optarg, &o->mem_mib)) {
+				fprintf(stderr,
+					"kvmod-vmm run: --mem '%s': expected 16M..64G (MiB, or with an M or G suffix)\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'c':
-			o->cpus = atoi(optarg);
+			if (parse_num(optarg, 1, 64, &v)) {
+				fprintf(stderr, "kvmod-vmm run: --cpus '%s': expected 1..64\n",
+					optarg);
+				return -1;
+			}
+			o->cpus = v;
 			break;
 		case 't':
-			o->timeout = atoi(optarg);
+			if (parse_num(optarg, 0, 86400, &v)) {
+				fprintf(stderr,
+					"kvmod-vmm run: --timeout '%s': expected 0..86400 seconds\n",
+					optarg);
+				return -1;
+			}
+			o->timeout = v;
 			break;
+		case 'h':
+			run_usage(stdout);
+			return 1;
 		default:
+			/* getopt said what was wrong. */
+			run_usage(stderr);
 			return -1;
 		}
 	}
-	if (!o->kernel || o->mem_mib < 16 || o->mem_mib > 65536 ||
-	    o->cpus < 1 || o->cpus > 64) {
-		fprintf(stderr, "kvmod-vmm run: --kernel IMAGE is required; "
-			"--mem 16..65536 MiB, --cpus 1..64, --timeout SECONDS\n");
+	if (optind < argc) {
+		fprintf(stderr, "kvmod-vmm run: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (!o->kernel) {
+		fprintf(stderr, "kvmod-vmm run: --kernel IMAGE is required\n");
+		run_usage(stderr);
 		return -1;
 	}
 	return 0;
@@ -248,8 +328,14 @@ int vmm_run_main(int argc, char **argv)
 	int i, timed_out = 0;
 	sigset_t set;
 
-	if (parse(argc, argv, &o))
+	switch (parse(argc, argv, &o)) {
+	case 0:
+		break;
+	case 1:
+		return 0;
+	default:
 		return 2;
+	}
 	/* Kicks are delivered only inside vCPU threads, which unblock them. */
 	sigaction(VMM_KICK_SIGNAL, &sa, NULL);
 	sigemptyset(&set);

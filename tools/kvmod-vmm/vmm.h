@@ -85,6 +85,7 @@ struct vmm_opts {
  * @lock: serialises device emulation and console output
  * @uart: the console UART
  * @irqchip: the hypervisor emulates the interrupt controller (RISC-V AIA)
+ * @unmapped_seen: guest accesses to addresses no device has
  * @stop: set when the guest powered off or reset, or on an error
  * @exit_code: what kvmod-vmm exits with
  */
@@ -98,6 +99,7 @@ struct vmm_vm {
 	pthread_mutex_t lock;
 	struct vmm_uart uart;
 	int irqchip;
+	unsigned long unmapped_seen;
 	int stop;
 	int exit_code;
 };
