@@ -153,6 +153,10 @@ struct kvmod_vcpu_stat {
  * @manual_dirty_log_protect: KVM_DIRTY_LOG_* flags userspace enabled
  * @devices: in-kernel devices (KVM_CREATE_DEVICE), under @lock
  * @io_bus: guest physical ranges in-kernel devices emulate (RCU)
+ * @irq_routing: the GSI routing table (RCU), or NULL for the default
+ * @irqfds: eventfds that raise GSIs (KVM_IRQFD)
+ * @irqfds_lock: protects @irqfds
+ * @irqfd_shutdowns: irqfds being freed after their eventfd hung up
  * @arch: architecture state
  */
 struct kvmod_vm {
@@ -181,11 +185,16 @@ struct kvmod_vm {
 	u64 manual_dirty_log_protect;
 	struct list_head devices;
 	struct kvmod_io_bus __rcu *io_bus;
+	struct kvmod_irq_routing __rcu *irq_routing;
+	struct list_head irqfds;
+	spinlock_t irqfds_lock;	/* irqfds */
+	atomic_t irqfd_shutdowns;
 	struct kvmod_arch_vm arch;
 };
 
 struct kvmod_device;
 struct kvmod_io_bus;
+struct kvmod_irq_routing;
 struct kvmod_vcpu;
 
 /**
@@ -406,6 +415,14 @@ void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data);
 
+/* GSI routing and irqfds (virt/kvmod/irq.c). */
+void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level);
+long kvmod_vm_ioctl_set_gsi_routing(struct kvmod_vm *vm, void __user *argp);
+long kvmod_vm_ioctl_irqfd(struct kvmod_vm *vm, void __user *argp);
+void kvmod_irq_destroy(struct kvmod_vm *vm);
+int kvmod_irq_init(void);
+void kvmod_irq_exit(void);
+
 /* Host access to guest memory (virt/kvmod/guest_access.c). */
 int kvmod_read_guest(struct kvmod_vm *vm, u64 gpa, void *data,
 		     unsigned long len);
@@ -489,6 +506,36 @@ long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
  * Return: its operations, or NULL.
  */
 const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type);
+
+/**
+ * kvmod_arch_irq_route_ok() - whether an irqchip route may be set
+ * @vm: the VM
+ * @irqchip: the irqchip number
+ * @pin: its pin
+ *
+ * Return: true when the architecture's interrupt controller has the pin.
+ */
+bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin);
+
+/**
+ * kvmod_arch_irq_set() - a routed irqchip pin's new level
+ * @vm: the VM
+ * @irqchip: the irqchip number
+ * @pin: its pin
+ * @level: the level
+ *
+ * Any context; pins the controller does not have are ignored.
+ */
+void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level);
+
+/**
+ * kvmod_arch_irq_msi() - a routed MSI
+ * @vm: the VM
+ * @msi: address and data
+ *
+ * Any context.
+ */
+void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi);
 
 /** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);

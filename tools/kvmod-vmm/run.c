@@ -336,6 +336,11 @@ int vmm_run_main(int argc, char **argv)
 	default:
 		return 2;
 	}
+	/* Files first: a typo should not cost a VM set-up to find. */
+	if (access(o.kernel, R_OK) || (o.initrd && access(o.initrd, R_OK))) {
+		vmm_perror("%s", access(o.kernel, R_OK) ? o.kernel : o.initrd);
+		return 1;
+	}
 	/* Kicks are delivered only inside vCPU threads, which unblock them. */
 	sigaction(VMM_KICK_SIGNAL, &sa, NULL);
 	sigemptyset(&set);

@@ -54,6 +54,11 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 		return vm ? vm->max_vcpus : max;
 	case KVM_CAP_MAX_VCPU_ID:
 		return max;
+	case KVM_CAP_IRQFD:
+		/* With an in-kernel interrupt controller to route to. */
+		return !!kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP);
+	case KVM_CAP_IRQ_ROUTING:
+		return kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP) ? 4096 : 0;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		/* Logging needs stage-2 tables that track host memory. */
 		return kvmod_arch_check_extension(vm, KVM_CAP_SYNC_MMU) ?
@@ -101,12 +106,18 @@ static int __init kvmod_init(void)
 	r = kvmod_arch_init();
 	if (r)
 		return r;
+	r = kvmod_irq_init();
+	if (r) {
+		kvmod_arch_exit();
+		return r;
+	}
 
 	r = misc_register(&kvmod_dev);
 	if (r) {
 		if (r == -EBUSY)
 			pr_err("/dev/kvm (misc minor %d) is already registered, is KVM built in?\n",
 			       KVM_MINOR);
+		kvmod_irq_exit();
 		kvmod_arch_exit();
 		return r;
 	}
@@ -118,6 +129,7 @@ static void __exit kvmod_exit(void)
 {
 	/* Every fd pins the module, so no VM exists any more here. */
 	misc_deregister(&kvmod_dev);
+	kvmod_irq_exit();
 	kvmod_arch_exit();
 }
 

@@ -30,6 +30,8 @@ static void kvmod_vm_free(struct kref *ref)
 	struct kvmod_vcpu *vcpu;
 	unsigned long i;
 
+	/* Nothing may inject into vCPUs or devices that are going. */
+	kvmod_irq_destroy(vm);
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmod_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
@@ -126,6 +128,10 @@ static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 		return kvmod_vm_ioctl_dirty_log(vm, ioctl, argp);
 	case KVM_CREATE_DEVICE:
 		return kvmod_vm_ioctl_create_device(vm, argp);
+	case KVM_SET_GSI_ROUTING:
+		return kvmod_vm_ioctl_set_gsi_routing(vm, argp);
+	case KVM_IRQFD:
+		return kvmod_vm_ioctl_irqfd(vm, argp);
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return kvmod_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
@@ -168,6 +174,8 @@ int kvmod_create_vm(unsigned long type)
 	xa_init(&vm->vcpus);
 	xa_init(&vm->vcpu_ids);
 	INIT_LIST_HEAD(&vm->devices);
+	INIT_LIST_HEAD(&vm->irqfds);
+	spin_lock_init(&vm->irqfds_lock);
 	kvmod_memslots_init(vm);
 	vm->max_vcpus = kvmod_arch_max_vcpus();
 	/* Read-only slots only where the arch can make guest writes exit. */

@@ -79,6 +79,20 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
 {
 }
 
+/* No in-kernel interrupt controller yet (KVM_CAP_IRQCHIP is 0): no routes. */
+bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin)
+{
+	return false;
+}
+
+void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)
+{
+}
+
+void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+{
+}
+
 const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
 {
 	/* The vGICv3 comes with the arm64 vCPU core. */

@@ -394,10 +394,7 @@ const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
  */
 long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 {
-	struct kvmod_vcpu *vcpu;
 	struct kvm_msi msi;
-	unsigned long i;
-	u64 page;
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
@@ -405,14 +402,38 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 		return -EINVAL;
 	if (!aia_ready(vm))
 		return -EBUSY;
-	page = (((u64)msi.address_hi << 32) | msi.address_lo) & ~(IMSIC_MMIO_PAGE_SZ - 1);
+	kvmod_arch_irq_msi(vm, &msi);
+	return 0;
+}
+
+/* MSIs (KVM_SIGNAL_MSI, routed GSIs) to the file whose page they name. */
+void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+{
+	u64 page = (((u64)msi->address_hi << 32) | msi->address_lo) &
+		   ~(IMSIC_MMIO_PAGE_SZ - 1);
+	struct kvmod_vcpu *vcpu;
+	unsigned long i;
+
+	if (!aia_ready(vm))
+		return;
 	xa_for_each(&vm->vcpus, i, vcpu) {
 		if (vcpu->arch.imsic.addr == page) {
-			kvmod_riscv_imsic_inject(vcpu, msi.data);
-			break;
+			kvmod_riscv_imsic_inject(vcpu, msi->data);
+			return;
 		}
 	}
-	return 0;
+}
+
+/* Routed pins are APLIC sources; irqchip 0 is the only one. */
+bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin)
+{
+	return !irqchip && pin && pin < KVM_DEV_RISCV_AIA_SRCS_MAX;
+}
+
+void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)
+{
+	if (!irqchip && aia_ready(vm) && vm->arch.aia->aplic)
+		kvmod_riscv_aplic_set_line(vm->arch.aia->aplic, pin, level);
 }
 
 /* The hart index of an IMSIC page under the AIA's address layout. */

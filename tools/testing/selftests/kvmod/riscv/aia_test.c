@@ -9,10 +9,22 @@
  * guest programmed.
  */
 
+#include <sys/eventfd.h>
+
 #include "guest.h"
 
 #define IMSIC_BASE	0x28000000UL
 #define IMSIC_STR	"0x28000000"
+
+/*
+ * The hart's interrupt file on (eidelivery 1, threshold 0), identities 5
+ * and 9 enabled, supervisor external interrupts enabled in sie.
+ */
+#define FILE_ON								\
+	"li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"	\
+	"li t0, 0x72\n csrw 0x150, t0\n csrw 0x151, zero\n"		\
+	"li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"	\
+	"li t0, 0x200\n csrs sie, t0\n"
 
 /*
  * Each hart: file on (eidelivery 1, threshold 0), identities 5 and 9
@@ -21,10 +33,7 @@
  */
 GUEST_CODE(imsic,
 	   "lla t0, 9f\n csrw stvec, t0\n"
-	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
-	   "li t0, 0x72\n csrw 0x150, t0\n csrw 0x151, zero\n"
-	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
-	   "li t0, 0x200\n csrs sie, t0\n"
+	   FILE_ON
 	   G_REPORT(1)
 	   "csrsi sstatus, 2\n"
 	   "1: wfi\n j 1b\n"
@@ -34,9 +43,7 @@ GUEST_CODE(imsic,
 /* The same, but hart 0 sends itself identity 9 by a store to its page. */
 GUEST_CODE(imsic_self,
 	   "lla t0, 9f\n csrw stvec, t0\n"
-	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
-	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
-	   "li t0, 0x200\n csrs sie, t0\n"
+	   FILE_ON
 	   G_REPORT(1)
 	   "csrsi sstatus, 2\n"
 	   "li t0, " IMSIC_STR "\n li t1, 9\n sw t1, 0(t0)\n"
@@ -57,9 +64,7 @@ GUEST_CODE(aplic,
 	   "li t1, 0x40005\n sw t1, 4(t2)\n"
 	   "li t2, 0x1edc\n add t2, t0, t2\n li t1, 1\n sw t1, 0(t2)\n"
 	   "li t1, 2\n sw t1, 0(t2)\n"
-	   "li t0, 0x70\n csrw 0x150, t0\n li t0, 1\n csrw 0x151, t0\n"
-	   "li t0, 0xc0\n csrw 0x150, t0\n li t0, 0x220\n csrw 0x151, t0\n"
-	   "li t0, 0x200\n csrs sie, t0\n"
+	   FILE_ON
 	   G_REPORT(1)
 	   "csrsi sstatus, 2\n"
 	   "1: wfi\n j 1b\n"
@@ -328,6 +333,84 @@ TEST_F(aia, aplic_sources_to_harts)
 	EXPECT_EQ(6, v);			/* level high */
 	EXPECT_EQ(EINVAL, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_APLIC,
 			       2, &v));		/* unaligned */
+}
+
+static int irqfd(int vm, int fd, uint32_t gsi, uint32_t flags)
+{
+	struct kvm_irqfd f = { .fd = fd, .gsi = gsi, .flags = flags };
+
+	return ioctl(vm, KVM_IRQFD, &f) ? errno : 0;
+}
+
+/* A routing table of @n entries (all MSI to vCPU 0's file, identity 9). */
+static int route_msi(int vm, uint32_t n, uint32_t gsi, uint32_t type)
+{
+	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + n * sizeof(r->entries[0]));
+	uint32_t i;
+	int err;
+
+	r->nr = n;
+	for (i = 0; i < n && i < 64; i++) {
+		r->entries[i].gsi = gsi;
+		r->entries[i].type = type;
+		r->entries[i].u.msi.address_lo = IMSIC_BASE;
+		r->entries[i].u.msi.data = 9;
+	}
+	err = ioctl(vm, KVM_SET_GSI_ROUTING, r) ? errno : 0;
+	free(r);
+	return err;
+}
+
+TEST_F(aia, irqfd_and_gsi_routing)
+{
+	struct kvm_run *run;
+	uint64_t eip = 0, one = 1;
+	int efd, efd2;
+
+	setup_aia(_metadata, self, aplic_start, aplic_end, 4);
+	if (self->dev == -ENODEV)
+		SKIP(return, "no AIA in this host");
+	EXPECT_EQ(1, ioctl(self->g.vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD));
+	EXPECT_EQ(4096, ioctl(self->g.vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	efd = eventfd(0, EFD_CLOEXEC);
+	efd2 = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	ASSERT_GE(efd2, 0);
+
+	/* Default routing: GSI 2 is APLIC source 2 (edge, to hart 1 as 5). */
+	EXPECT_EQ(EINVAL, irqfd(self->g.vm, efd, 2, 0x80));
+	EXPECT_EQ(EINVAL, irqfd(self->g.vm, efd, 2, KVM_IRQFD_FLAG_RESAMPLE));
+	EXPECT_EQ(0, irqfd(self->g.vm, efd, 2, 0));
+	EXPECT_EQ(EBUSY, irqfd(self->g.vm, efd, 2, 0));
+	EXPECT_EQ(8, write(efd, &one, 8));
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0x80), &eip));
+	EXPECT_EQ(1 << 5, eip);
+
+	/* Deassigned, its writes go nowhere; an unknown one is ENOENT. */
+	EXPECT_EQ(ENOENT, irqfd(self->g.vm, efd, 7, KVM_IRQFD_FLAG_DEASSIGN));
+	EXPECT_EQ(0, irqfd(self->g.vm, efd, 2, KVM_IRQFD_FLAG_DEASSIGN));
+	eip = 0;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0x80), &eip));
+	EXPECT_EQ(8, write(efd, &one, 8));
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0x80), &eip));
+	EXPECT_EQ(0, eip);
+
+	/* A table: GSI 10 is an MSI to vCPU 0's file, identity 9. */
+	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 5000, 10, KVM_IRQ_ROUTING_MSI));
+	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 1, 10, 99));
+	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 1, 4096, KVM_IRQ_ROUTING_MSI));
+	EXPECT_EQ(0, route_msi(self->g.vm, 1, 10, KVM_IRQ_ROUTING_MSI));
+	EXPECT_EQ(0, irqfd(self->g.vm, efd2, 10, 0));
+	EXPECT_EQ(8, write(efd2, &one, 8));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+
+	close(efd);
+	close(efd2);	/* still assigned: goes with the hang-up, or with the VM */
 }
 
 TEST_HARNESS_MAIN

@@ -87,6 +87,20 @@ static bool backed_huge(void *p)
 	return huge;
 }
 
+/*
+ * The data slot over @mem (flags @flags), filled; false when the host gave
+ * no huge page to test with.
+ */
+static bool data_slot(struct _test_data_stage2 *self, char *mem, uint32_t flags)
+{
+	fill(mem);
+	if (!backed_huge(self->huge))
+		return false;
+	return !set_region(self->g.vm, 1, flags, DATA_GPA, DATA_SIZE, mem);
+}
+
+#define NO_THP "the host gave no transparent huge page"
+
 static long long walk(struct __test_metadata *_metadata, struct guest *g)
 {
 	return (long long)guest_report(_metadata, g, g->vcpu, g->run, 1)->riscv_sbi.args[0];
@@ -94,10 +108,8 @@ static long long walk(struct __test_metadata *_metadata, struct guest *g)
 
 TEST_F(stage2, huge_page_maps_one_leaf)
 {
-	fill(self->huge);
-	if (!backed_huge(self->huge))
-		SKIP(return, "the host gave no transparent huge page");
-	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, self->huge));
+	if (!data_slot(self, self->huge, 0))
+		SKIP(return, NO_THP);
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
 	/* The code's pages only, not the 512 data pages. */
@@ -106,11 +118,8 @@ TEST_F(stage2, huge_page_maps_one_leaf)
 
 TEST_F(stage2, dirty_logging_maps_small_leaves)
 {
-	fill(self->huge);
-	if (!backed_huge(self->huge))
-		SKIP(return, "the host gave no transparent huge page");
-	ASSERT_EQ(0, set_region(self->g.vm, 1, KVM_MEM_LOG_DIRTY_PAGES, DATA_GPA,
-				DATA_SIZE, self->huge));
+	if (!data_slot(self, self->huge, KVM_MEM_LOG_DIRTY_PAGES))
+		SKIP(return, NO_THP);
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
 	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
@@ -123,12 +132,8 @@ TEST_F(stage2, dirty_logging_maps_small_leaves)
 TEST_F(stage2, misaligned_slot_maps_small_leaves)
 {
 	/* Host address one page past a huge page boundary, guest's on one. */
-	char *mem = self->huge + 4096;
-
-	fill(mem);
-	if (!backed_huge(self->huge))
-		SKIP(return, "the host gave no transparent huge page");
-	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, mem));
+	if (!data_slot(self, self->huge + 4096, 0))
+		SKIP(return, NO_THP);
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
 	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
@@ -136,10 +141,8 @@ TEST_F(stage2, misaligned_slot_maps_small_leaves)
 
 TEST_F(stage2, host_change_inside_huge_leaf)
 {
-	fill(self->huge);
-	if (!backed_huge(self->huge))
-		SKIP(return, "the host gave no transparent huge page");
-	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, DATA_GPA, DATA_SIZE, self->huge));
+	if (!data_slot(self, self->huge, 0))
+		SKIP(return, NO_THP);
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
 	/* Drop page 5: the huge page splits and the leaf must go. */
