@@ -286,6 +286,11 @@ static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
 	fdt_prop_string(&f, "compatible", "ns16550a");
 	fdt_prop_cells(&f, "reg", (uint32_t[]){ 0, VMM_UART_BASE, 0, VMM_UART_SIZE }, 4);
 	fdt_prop_u32(&f, "clock-frequency", 3686400);
+	if (vm->irqchip) {
+		/* APLIC source, level-high (IRQ_TYPE_LEVEL_HIGH). */
+		fdt_prop_u32(&f, "interrupt-parent", PHANDLE_APLIC);
+		fdt_prop_cells(&f, "interrupts", (uint32_t[]){ VMM_UART_IRQ, 4 }, 2);
+	}
 	/* No interrupts property: the driver polls. */
 	fdt_end_node(&f);
 	fdt_end_node(&f);

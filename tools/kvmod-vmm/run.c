@@ -131,6 +131,15 @@ static void handle_mmio(struct vmm_vcpu *v)
 	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE) {
 		vmm_uart_mmio(&vm->uart, addr - VMM_UART_BASE, run->mmio.data,
 			      run->mmio.len, run->mmio.is_write);
+		/* Its line, when the hypervisor has an interrupt controller for it. */
+		if (vm->irqchip && vmm_uart_irq(&vm->uart) != vm->uart_irq) {
+			struct kvm_irq_level l = { .irq = VMM_UART_IRQ };
+
+			vm->uart_irq = vmm_uart_irq(&vm->uart);
+			l.level = vm->uart_irq;
+			if (ioctl(vm->fd, KVM_IRQ_LINE, &l))
+				vmm_perror("KVM_IRQ_LINE");
+		}
 	} else {
 		/* Nothing there: reads as zero, writes are dropped; say so once. */
 		if (!vm->unmapped_seen++)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmod-vmm: a 16550A UART, output only (what the guest transmits goes to
- * our stdout), without interrupts: the guest's driver polls. Registers are
- * byte-wide at consecutive addresses, as "ns16550a" with reg-shift 0.
+ * our stdout). Its one interrupt, "transmitter empty", is wired to the
+ * hypervisor's interrupt controller when there is one (see
+ * vmm_uart_irq()); else the guest's driver polls. Registers are byte-wide
+ * at consecutive addresses, as "ns16550a" with reg-shift 0.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -100,6 +102,18 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 	default:
 		break;	/* LSR, MSR: read-only */
 	}
+}
+
+/**
+ * vmm_uart_irq() - the level of the UART's interrupt line
+ * @u: the UART
+ *
+ * Return: 1 while "transmitter empty" is enabled and not yet acknowledged
+ * (by an IIR read or a new byte).
+ */
+int vmm_uart_irq(const struct vmm_uart *u)
+{
+	return (u->ier & IER_THRI) && u->thre_pending;
 }
 
 /**

@@ -86,6 +86,7 @@ struct vmm_opts {
  * @uart: the console UART
  * @irqchip: the hypervisor emulates the interrupt controller (RISC-V AIA)
  * @unmapped_seen: guest accesses to addresses no device has
+ * @uart_irq: the level last given to the UART's interrupt line
  * @stop: set when the guest powered off or reset, or on an error
  * @exit_code: what kvmod-vmm exits with
  */
@@ -100,6 +101,7 @@ struct vmm_vm {
 	struct vmm_uart uart;
 	int irqchip;
 	unsigned long unmapped_seen;
+	int uart_irq;
 	int stop;
 	int exit_code;
 };
@@ -121,6 +123,10 @@ void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
 		   uint32_t len, int write);
 void vmm_uart_put(struct vmm_uart *u, uint8_t c);
 void vmm_uart_flush(struct vmm_uart *u);
+int vmm_uart_irq(const struct vmm_uart *u);
+
+/* The UART's wired interrupt: a source of the interrupt controller. */
+#define VMM_UART_IRQ	10
 
 /* run.c */
 void vmm_console_write(struct vmm_vm *vm, const void *buf, size_t len);

@@ -17,7 +17,7 @@
 /* The irq chips the kernel uses (/sys/kernel/irq/N/chip_name), each once. */
 static void irqchips(void)
 {
-	char names[16][32], path[64], buf[32];
+	char names[16][64], path[64], buf[64];
 	int n = 0, i, irq;
 	FILE *f;
 
