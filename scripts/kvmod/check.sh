@@ -116,6 +116,8 @@ nosstc_boot() {
 	mkdir -p "$work/staging/etc/kvmod" "$work/staging/lib/modules/kvmod" \
 		"$work/staging/tests"
 	cp "$out/ko/kvmod.ko" "$work/staging/lib/modules/kvmod/"
+	# riscv-vmm_guest_test runs the VMM beside it.
+	cp "$out/tests/kvmod-vmm" "$work/staging/tests/"
 	{
 		echo "insmod nosstc:load /lib/modules/kvmod/kvmod.ko"
 		for t in "$out"/tests/riscv-*_test; do
