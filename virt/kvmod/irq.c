@@ -183,6 +183,13 @@ static void irqfd_shutdown(struct work_struct *work)
 		wake_up_var(&vm->irqfd_shutdowns);
 }
 
+/* An eventfd write is an edge: MSIs go out on the rise, pins see a pulse. */
+static void irqfd_edge(struct kvmod_irqfd *irqfd)
+{
+	kvmod_irq_set(irqfd->vm, irqfd->gsi, true);
+	kvmod_irq_set(irqfd->vm, irqfd->gsi, false);
+}
+
 /* The eventfd's wake-up, under its queue's lock. */
 static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 			void *key)
@@ -194,9 +201,7 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 
 	if (flags & EPOLLIN) {
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		/* An edge: MSIs go out on the rise, pins see a pulse. */
-		kvmod_irq_set(vm, irqfd->gsi, true);
-		kvmod_irq_set(vm, irqfd->gsi, false);
+		irqfd_edge(irqfd);
 	}
 	if (flags & EPOLLHUP) {
 		/* The eventfd is going: forget it (off this lock, in a worker). */
@@ -262,10 +267,8 @@ static int irqfd_assign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 
 	/* Into the eventfd's queue; a count already there is an edge now. */
 	events = vfs_poll(fd_file(f), &irqfd->pt);
-	if (events & EPOLLIN) {
-		kvmod_irq_set(vm, irqfd->gsi, true);
-		kvmod_irq_set(vm, irqfd->gsi, false);
-	}
+	if (events & EPOLLIN)
+		irqfd_edge(irqfd);
 	r = 0;
 out:
 	fdput(f);

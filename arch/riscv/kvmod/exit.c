@@ -22,16 +22,9 @@ static int guest_page_fault(struct kvmod_vcpu *vcpu)
 	unsigned long cause = a->sw.scause;
 	bool write = cause == EXC_STORE_GUEST_PAGE_FAULT;
 	u64 gpa = ((u64)a->sw.htval << 2) | (a->sw.stval & 3);
-	struct kvmod_memslot *slot;
-	bool memory;
-	int idx;
 
-	idx = srcu_read_lock(&vm->srcu);
-	slot = kvmod_memslot_find(&vm->memslots[0], gpa >> PAGE_SHIFT, 1);
-	memory = slot && !(write && (slot->flags & KVM_MEM_READONLY));
-	srcu_read_unlock(&vm->srcu, idx);
-
-	if (memory) {
+	/* Writes to read-only slots go the MMIO way, like unbacked ones. */
+	if (kvmod_gpa_is_memory(vm, gpa, 1, write)) {
 		a->fault_gpa = gpa;
 		a->fault_write = write;
 		a->fault_pending = true;

@@ -12,6 +12,7 @@
 
 #include <linux/irqchip/riscv-imsic.h>
 #include <linux/kvmod_host.h>
+#include <linux/unaligned.h>
 #include <asm/csr.h>
 
 #include "riscv.h"
@@ -168,12 +169,6 @@ int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 	return r;
 }
 
-static unsigned long *gpr(struct kvmod_vcpu *vcpu, unsigned int n)
-{
-	/* regs starts with the pc in x0's place. */
-	return &((unsigned long *)&vcpu->arch.sw.guest.regs)[n];
-}
-
 /**
  * kvmod_riscv_imsic_csr_insn() - a trapped sireg or stopei access
  * @vcpu: the loaded vCPU
@@ -193,10 +188,11 @@ int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 	if (!kvmod_riscv_decode_csr(insn, &csr, &rd, &writes) ||
 	    (csr != CSR_SIREG && csr != CSR_STOPEI) || !vcpu->vm->arch.aia)
 		return -ENOENT;
-	/* Immediate forms (funct3 5-7) take rs1's number as the value. */
-	val = funct3 & 4 ? src : *gpr(vcpu, src);
-	if (!src && !(funct3 & 4))
-		val = 0;
+	/* Immediate forms (funct3 5-7) take rs1's number as the value; x0 is 0. */
+	if (funct3 & 4 || !src)
+		val = src;
+	else
+		val = *kvmod_riscv_gpr(vcpu, src);
 	switch (funct3 & 3) {
 	case 1:		/* csrrw */
 		wmask = ~0UL;
@@ -235,7 +231,7 @@ int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 		return KVMOD_EXIT_GUEST;
 	}
 	if (rd)
-		*gpr(vcpu, rd) = old;
+		*kvmod_riscv_gpr(vcpu, rd) = old;
 	vcpu->arch.sw.guest.regs.pc += 4;
 	return KVMOD_EXIT_GUEST;
 }
@@ -251,18 +247,13 @@ static void page_write(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		       unsigned int len, const void *data)
 {
 	struct kvmod_vcpu *target = opaque;
-	const u8 *b = data;
-	u32 id;
 
 	if (len != 4)
 		return;
 	if (offset == IMSIC_MMIO_SETIPNUM_LE)
-		id = b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24;
+		kvmod_riscv_imsic_inject(target, get_unaligned_le32(data));
 	else if (offset == IMSIC_MMIO_SETIPNUM_BE)
-		id = b[3] | b[2] << 8 | b[1] << 16 | (u32)b[0] << 24;
-	else
-		return;
-	kvmod_riscv_imsic_inject(target, id);
+		kvmod_riscv_imsic_inject(target, get_unaligned_be32(data));
 }
 
 static const struct kvmod_io_ops imsic_page_ops = {

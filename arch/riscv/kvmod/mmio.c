@@ -17,12 +17,6 @@
 #define OPC_LOAD	0x03
 #define OPC_STORE	0x23
 
-static unsigned long *guest_reg(struct kvmod_vcpu *vcpu, unsigned int n)
-{
-	/* struct user_regs_struct keeps x<n> at index n (index 0 is the pc). */
-	return &((unsigned long *)&vcpu->arch.sw.guest.regs)[n];
-}
-
 /**
  * kvmod_riscv_read_guest_insn() - the instruction at the guest's pc
  * @vcpu: the loaded vCPU
@@ -135,7 +129,7 @@ static void complete_load(struct kvmod_vcpu *vcpu, const u8 *data)
 			val = (val << 8) | data[i];
 		if (m->sign && m->len < 8)
 			val = sign_extend64(val, m->len * 8 - 1);
-		*guest_reg(vcpu, m->rd) = val;
+		*kvmod_riscv_gpr(vcpu, m->rd) = val;
 	}
 	vcpu->arch.sw.guest.regs.pc += m->insn_len;
 	m->pending = false;
@@ -184,7 +178,7 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	}
 
 	if (write) {
-		unsigned long val = d.reg ? *guest_reg(vcpu, d.reg) : 0;
+		unsigned long val = d.reg ? *kvmod_riscv_gpr(vcpu, d.reg) : 0;
 
 		for (i = 0; i < d.len; i++)
 			data[i] = val >> (8 * i);

@@ -616,12 +616,11 @@ int kvmod_riscv_pmu_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 void kvmod_riscv_pmu_csr_complete(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_riscv_pmu *pmu = &vcpu->arch.pmu;
-	unsigned long *regs = (unsigned long *)&vcpu->arch.sw.guest.regs;
 
 	pmu->csr_read_pending = false;
-	/* regs[0] is the pc; x0 stays zero. */
+	/* x0 stays zero. */
 	if (pmu->csr_read_rd)
-		regs[pmu->csr_read_rd] = ctr_read(pmu, pmu->csr_read_idx);
+		*kvmod_riscv_gpr(vcpu, pmu->csr_read_rd) = ctr_read(pmu, pmu->csr_read_idx);
 	vcpu->arch.sw.guest.regs.pc += 4;
 }
 

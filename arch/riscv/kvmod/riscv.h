@@ -79,6 +79,18 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu);
 
 /**
+ * kvmod_riscv_gpr() - a guest integer register
+ * @vcpu: the vCPU
+ * @n: register number, 1..31 (x0 is the pc's slot: callers skip it)
+ *
+ * Return: where the world switch keeps x<n> (struct user_regs_struct).
+ */
+static inline unsigned long *kvmod_riscv_gpr(struct kvmod_vcpu *vcpu, unsigned int n)
+{
+	return &((unsigned long *)&vcpu->arch.sw.guest.regs)[n];
+}
+
+/**
  * kvmod_riscv_decode_csr() - decode a Zicsr instruction
  * @insn: the instruction
  * @csr: the CSR it accesses
