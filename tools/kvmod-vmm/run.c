@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmod-vmm run: boot a kernel in a VM. One thread per vCPU calls KVM_RUN;
- * MMIO exits go to the emulated devices (a 16550A console), SBI/HVC-style
- * exits to the architecture part, and a system event (the guest powering
- * off or resetting) stops every vCPU. Exit status: 0 when the guest powered
- * off, 1 on a reset request or an error.
+ * MMIO exits go to the emulated devices (a 16550A console, virtio-mmio
+ * disks), SBI/HVC-style exits to the architecture part, and a system event
+ * (the guest powering off or resetting) stops every vCPU. A further thread
+ * reads console input. Exit status: 0 when the guest powered off, 1 on a
+ * reset request or an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +75,8 @@ void vmm_stop(struct vmm_vm *vm, int exit_code)
 		vm->exit_code = exit_code;
 		__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
 	}
+	/* The console reader may wait for the guest to take input. */
+	pthread_cond_broadcast(&vm->console.room);
 	pthread_mutex_unlock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread && !pthread_equal(vm->vcpus[i].thread, pthread_self()))
@@ -126,20 +129,22 @@ static void handle_mmio(struct vmm_vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vmm_vm *vm = v->vm;
 	uint64_t addr = run->mmio.phys_addr;
+	int i;
 
+	for (i = 0; i < vm->nr_virtio; i++) {
+		if (addr >= vm->virtio[i]->base &&
+		    addr < vm->virtio[i]->base + VMM_VIRTIO_SIZE) {
+			vmm_virtio_mmio(vm->virtio[i], addr - vm->virtio[i]->base,
+					run->mmio.data, run->mmio.len, run->mmio.is_write);
+			return;
+		}
+	}
 	pthread_mutex_lock(&vm->lock);
 	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE) {
 		vmm_uart_mmio(&vm->uart, addr - VMM_UART_BASE, run->mmio.data,
 			      run->mmio.len, run->mmio.is_write);
-		/* Its line, when the hypervisor has an interrupt controller for it. */
-		if (vm->irqchip && vmm_uart_irq(&vm->uart) != vm->uart_irq) {
-			struct kvm_irq_level l = { .irq = VMM_UART_IRQ };
-
-			vm->uart_irq = vmm_uart_irq(&vm->uart);
-			l.level = vm->uart_irq;
-			if (ioctl(vm->fd, KVM_IRQ_LINE, &l))
-				vmm_perror("KVM_IRQ_LINE");
-		}
+		/* More input into a drained FIFO; the line follows the UART. */
+		vmm_console_sync(vm);
 	} else {
 		/* Nothing there: reads as zero, writes are dropped; say so once. */
 		if (!vm->unmapped_seen++)
@@ -239,16 +244,43 @@ static int parse_mem(const char *s, unsigned long *mib)
 	return *mib >= 16 && *mib <= 65536 ? 0 : -1;
 }
 
+/* A --disk argument: PATH, or PATH,ro for a disk the guest cannot write. */
+static int parse_disk(char *s, struct vmm_opts *o)
+{
+	struct vmm_disk_opt *d = &o->disks[o->nr_disks];
+	size_t n = strlen(s);
+
+	if (o->nr_disks == VMM_MAX_DISKS) {
+		fprintf(stderr, "kvmod-vmm run: --disk '%s': at most %d disks\n", s,
+			VMM_MAX_DISKS);
+		return -1;
+	}
+	d->ro = n >= 3 && !strcmp(s + n - 3, ",ro");
+	if (d->ro)
+		s[n - 3] = 0;
+	if (!*s) {
+		fprintf(stderr, "kvmod-vmm run: --disk: expected PATH or PATH,ro\n");
+		return -1;
+	}
+	d->path = s;
+	o->nr_disks++;
+	return 0;
+}
+
 static void run_usage(FILE *f)
 {
 	fputs("usage: kvmod-vmm run --kernel IMAGE [--initrd FILE] [--cmdline ARGS]\n"
-	      "                     [--mem SIZE] [--cpus N] [--timeout SECONDS]\n"
+	      "                     [--mem SIZE] [--cpus N] [--disk PATH[,ro]]...\n"
+	      "                     [--timeout SECONDS]\n"
 	      "  --kernel, -k   Linux Image to boot (required)\n"
 	      "  --initrd, -i   initramfs\n"
 	      "  --cmdline, -a  kernel command line (also --append)\n"
 	      "  --mem, -m      guest RAM: MiB, or with M/G (16M..64G; default 256M)\n"
 	      "  --cpus, -c     vCPUs, 1..64 (default 1)\n"
-	      "  --timeout, -t  stop a guest still running after SECONDS (default: never)\n",
+	      "  --disk, -d     a disk image (virtio-blk: vda, vdb, ... in order); ',ro'\n"
+	      "                 after the path: read-only. Up to 8.\n"
+	      "  --timeout, -t  stop a guest still running after SECONDS (default: never)\n"
+	      "The console is stdin/stdout (raw on a terminal; Ctrl-C ends kvmod-vmm).\n",
 	      f);
 }
 
@@ -263,6 +295,7 @@ static int parse(int argc, char **argv, struct vmm_opts *o)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,7 +304,7 @@ static int parse(int argc, char **argv, struct vmm_opts *o)
 
 	*o = (struct vmm_opts){ .cmdline = "console=ttyS0 earlycon=sbi panic=-1",
 				.mem_mib = 256, .cpus = 1 };
-	while ((c = getopt_long(argc, argv, "k:i:a:m:c:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:a:m:c:t:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -307,6 +340,10 @@ static int parse(int argc, char **argv, struct vmm_opts *o)
 			}
 			o->timeout = v;
 			break;
+		case 'd':
+			if (parse_disk(optarg, o))
+				return -1;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 1;
@@ -332,7 +369,8 @@ int vmm_run_main(int argc, char **argv)
 {
 	struct kvm_userspace_memory_region mem = { 0 };
 	struct sigaction sa = { .sa_handler = kick_handler };
-	struct vmm_vm vm = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vmm_vm vm = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			     .console.room = PTHREAD_COND_INITIALIZER };
 	struct vmm_opts o;
 	int i, timed_out = 0;
 	sigset_t set;
@@ -349,6 +387,12 @@ int vmm_run_main(int argc, char **argv)
 	if (access(o.kernel, R_OK) || (o.initrd && access(o.initrd, R_OK))) {
 		vmm_perror("%s", access(o.kernel, R_OK) ? o.kernel : o.initrd);
 		return 1;
+	}
+	for (i = 0; i < o.nr_disks; i++) {
+		if (access(o.disks[i].path, o.disks[i].ro ? R_OK : R_OK | W_OK)) {
+			vmm_perror("%s", o.disks[i].path);
+			return 1;
+		}
 	}
 	/* Kicks are delivered only inside vCPU threads, which unblock them. */
 	sigaction(VMM_KICK_SIGNAL, &sa, NULL);
@@ -407,6 +451,10 @@ int vmm_run_main(int argc, char **argv)
 	}
 	if (vmm_arch_setup(&vm, &o))
 		return 1;
+	if (vmm_console_start(&vm)) {
+		fprintf(stderr, "kvmod-vmm: cannot start the console input thread\n");
+		return 1;
+	}
 
 	for (i = 0; i < o.cpus; i++) {
 		if (pthread_create(&vm.vcpus[i].thread, NULL, vcpu_thread, &vm.vcpus[i])) {
@@ -427,6 +475,7 @@ int vmm_run_main(int argc, char **argv)
 	for (i = 0; i < o.cpus; i++)
 		if (vm.vcpus[i].thread)
 			pthread_join(vm.vcpus[i].thread, NULL);
+	vmm_console_stop(&vm);
 	vmm_uart_flush(&vm.uart);
 	/* Where each vCPU was, to see why it did not finish. */
 	for (i = 0; timed_out && i < o.cpus; i++)

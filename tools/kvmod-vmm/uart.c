@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * kvmod-vmm: a 16550A UART, output only (what the guest transmits goes to
- * our stdout). Its one interrupt, "transmitter empty", is wired to the
- * hypervisor's interrupt controller when there is one (see
- * vmm_uart_irq()); else the guest's driver polls. Registers are byte-wide
- * at consecutive addresses, as "ns16550a" with reg-shift 0.
+ * kvmod-vmm: a 16550A UART. What the guest transmits goes to our stdout;
+ * what it receives comes from the console's input (console.c), which feeds
+ * the receive FIFO as the guest drains it. Its interrupt ("data ready" or
+ * "transmitter empty") is wired to the hypervisor's interrupt controller
+ * when there is one (see vmm_uart_irq()); else the guest's driver polls.
+ * Registers are byte-wide at consecutive addresses, as "ns16550a" with
+ * reg-shift 0.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -22,26 +24,79 @@
 
 #define LCR_DLAB	0x80
 #define MCR_LOOP	0x10
+#define LSR_DR		0x01
 #define LSR_THRE	0x20
 #define LSR_TEMT	0x40
+#define IER_RDI		0x01
 #define IER_THRI	0x02
 #define IIR_NO_INT	0x01
 #define IIR_THRI	0x02
+#define IIR_RDI		0x04
 #define IIR_FIFO	0xc0
+#define FCR_ENABLE	0x01
+#define FCR_CLEAR_RX	0x02
+
+/* Received bytes the UART holds: 16 with FIFOs on, else the one register. */
+static size_t rx_depth(const struct vmm_uart *u)
+{
+	return u->fcr & FCR_ENABLE ? sizeof(u->rx) : 1;
+}
+
+static uint8_t rx_pop(struct vmm_uart *u)
+{
+	uint8_t c;
+
+	if (!u->rx_count)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % sizeof(u->rx);
+	u->rx_count--;
+	return c;
+}
+
+/**
+ * vmm_uart_rx_room() - bytes the receive FIFO takes now
+ * @u: the UART
+ *
+ * Return: free places, 0 while the FIFO (or holding register) is full.
+ */
+size_t vmm_uart_rx_room(const struct vmm_uart *u)
+{
+	return u->rx_count < rx_depth(u) ? rx_depth(u) - u->rx_count : 0;
+}
+
+/**
+ * vmm_uart_receive() - a byte arrives on the receive line
+ * @u: the UART
+ * @c: the byte
+ *
+ * Callers check vmm_uart_rx_room() first: like the hardware, a full FIFO
+ * loses what arrives, so the console holds bytes back instead.
+ */
+void vmm_uart_receive(struct vmm_uart *u, uint8_t c)
+{
+	if (!vmm_uart_rx_room(u))
+		return;
+	u->rx[(u->rx_head + u->rx_count) % sizeof(u->rx)] = c;
+	u->rx_count++;
+}
 
 static uint8_t uart_read(struct vmm_uart *u, unsigned int reg)
 {
 	switch (reg) {
 	case UART_RX_TX:
-		return u->lcr & LCR_DLAB ? u->dll : 0;
+		return u->lcr & LCR_DLAB ? u->dll : rx_pop(u);
 	case UART_IER:
 		return u->lcr & LCR_DLAB ? u->dlm : u->ier;
 	case UART_IIR_FCR:
 		/*
-		 * The transmitter is always empty, so "THR empty" is the one
-		 * interrupt there is to report; reading it acknowledges it
-		 * until the next write. Drivers without an IRQ line poll this.
+		 * Received data first (the higher priority), reported until
+		 * the FIFO is read empty. The transmitter is always empty, so
+		 * "THR empty" comes next; reading it acknowledges it until the
+		 * next write. Drivers without an IRQ line poll this.
 		 */
+		if ((u->ier & IER_RDI) && u->rx_count)
+			return IIR_RDI | (u->fcr & FCR_ENABLE ? IIR_FIFO : 0);
 		if ((u->ier & IER_THRI) && u->thre_pending) {
 			u->thre_pending = 0;
 			return IIR_THRI | (u->fcr & 1 ? IIR_FIFO : 0);
@@ -52,8 +107,8 @@ static uint8_t uart_read(struct vmm_uart *u, unsigned int reg)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		/* Transmitter always empty, nothing received. */
-		return LSR_THRE | LSR_TEMT;
+		/* Transmitter always empty; data ready while the FIFO holds some. */
+		return LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
 	case UART_MSR:
 		/* Loopback mirrors the modem controls; else carrier, DSR, CTS. */
 		if (u->mcr & MCR_LOOP)
@@ -71,7 +126,11 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 	case UART_RX_TX:
 		if (u->lcr & LCR_DLAB) {
 			u->dll = v;
-		} else if (!(u->mcr & MCR_LOOP)) {
+		} else if (u->mcr & MCR_LOOP) {
+			/* Loopback: the byte comes back on the receive side. */
+			u->thre_pending = 1;
+			vmm_uart_receive(u, v);
+		} else {
 			u->thre_pending = 1;
 			/* Lines end in CR LF on a UART; a log wants LF only. */
 			if (v == '\r' && !u->out_is_tty)
@@ -88,7 +147,10 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
 			u->ier = v & 0x0f;
 		break;
 	case UART_IIR_FCR:
-		u->fcr = v;
+		/* Turning the FIFOs on or off empties them, as does CLEAR_RX. */
+		if ((v & FCR_CLEAR_RX) || ((v ^ u->fcr) & FCR_ENABLE))
+			u->rx_count = 0;
+		u->fcr = v & ~FCR_CLEAR_RX & ~0x04;
 		break;
 	case UART_LCR:
 		u->lcr = v;
@@ -108,12 +170,14 @@ static void uart_write(struct vmm_uart *u, unsigned int reg, uint8_t v)
  * vmm_uart_irq() - the level of the UART's interrupt line
  * @u: the UART
  *
- * Return: 1 while "transmitter empty" is enabled and not yet acknowledged
- * (by an IIR read or a new byte).
+ * Return: 1 while received data waits with its interrupt enabled, or while
+ * "transmitter empty" is enabled and not yet acknowledged (by an IIR read
+ * or a new byte).
  */
 int vmm_uart_irq(const struct vmm_uart *u)
 {
-	return (u->ier & IER_THRI) && u->thre_pending;
+	return ((u->ier & IER_RDI) && u->rx_count) ||
+	       ((u->ier & IER_THRI) && u->thre_pending);
 }
 
 /**

@@ -13,6 +13,10 @@
 /* Guest physical layout (the same on every arch for now). */
 #define VMM_UART_BASE	0x10000000UL
 #define VMM_UART_SIZE	0x100UL
+/* virtio-mmio devices: one page each from here, interrupts after the UART's. */
+#define VMM_VIRTIO_BASE	0x10001000UL
+#define VMM_VIRTIO_SIZE	0x1000UL
+#define VMM_MAX_DISKS	8
 
 /**
  * struct vmm_uart - state of the emulated 16550A
@@ -23,6 +27,9 @@
  * @scr: scratch
  * @dll: divisor latch, low byte
  * @dlm: divisor latch, high byte
+ * @rx: receive FIFO (a ring)
+ * @rx_head: index of its oldest byte
+ * @rx_count: bytes in it
  * @out: transmitted bytes not yet written out
  * @out_len: bytes in @out
  * @out_is_tty: our stdout is a terminal (which wants the carriage returns)
@@ -30,13 +37,145 @@
  */
 struct vmm_uart {
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+	uint8_t rx[16];
+	size_t rx_head, rx_count;
 	uint8_t out[256];
 	size_t out_len;
 	int out_is_tty;
 	int thre_pending;
 };
 
+/**
+ * struct vmm_console - console input not yet taken by the guest
+ * @buf: a ring of bytes read from stdin
+ * @head: index of the oldest byte
+ * @count: bytes in @buf
+ * @room: signalled when the guest took bytes (the reader waits on it)
+ * @thread: the reader of stdin
+ * @started: @thread runs
+ */
+struct vmm_console {
+	uint8_t buf[4096];
+	size_t head, count;
+	pthread_cond_t room;
+	pthread_t thread;
+	int started;
+};
+
 struct vmm_vm;
+
+/**
+ * struct vmm_virtq - a split virtqueue as the driver set it up
+ * @num: entries
+ * @ready: the driver enabled it
+ * @desc: guest address of the descriptor table
+ * @avail: guest address of the driver ("available") ring
+ * @used: guest address of the device ("used") ring
+ * @last_avail: the next available ring entry the device takes
+ * @used_idx: the used ring's index as the device last published it
+ */
+struct vmm_virtq {
+	uint32_t num;
+	int ready;
+	uint64_t desc, avail, used;
+	uint16_t last_avail;
+	uint16_t used_idx;
+};
+
+/**
+ * struct vmm_virtq_buf - one guest buffer of a descriptor chain
+ * @p: its host address
+ * @len: its bytes
+ */
+struct vmm_virtq_buf {
+	uint8_t *p;
+	uint32_t len;
+};
+
+/* Most buffers one request may have (the seg_max a driver is told, plus 2). */
+#define VMM_VIRTQ_MAX_BUFS	128
+
+/**
+ * struct vmm_virtq_chain - a request taken from a virtqueue
+ * @head: its first descriptor (given back with vmm_virtq_push())
+ * @out: buffers the device reads, in order
+ * @nr_out: how many
+ * @in: buffers the device writes, in order (after all @out ones)
+ * @nr_in: how many
+ */
+struct vmm_virtq_chain {
+	uint16_t head;
+	struct vmm_virtq_buf out[VMM_VIRTQ_MAX_BUFS];
+	unsigned int nr_out;
+	struct vmm_virtq_buf in[VMM_VIRTQ_MAX_BUFS];
+	unsigned int nr_in;
+};
+
+struct vmm_virtio;
+
+/**
+ * struct vmm_virtio_ops - what a virtio device type adds to the transport
+ * @device_id: virtio device ID (2: block)
+ * @nr_queues: its virtqueues
+ * @config: copies @len bytes of its configuration space from @offset to @data
+ *	(reads only: no device here has writable configuration); returns -1
+ *	when the range is outside it
+ * @notify: the driver made buffers available in queue @q
+ * @reset: the driver reset the device
+ */
+struct vmm_virtio_ops {
+	uint32_t device_id;
+	unsigned int nr_queues;
+	int (*config)(struct vmm_virtio *d, uint32_t offset, void *data, uint32_t len);
+	void (*notify)(struct vmm_virtio *d, unsigned int q);
+	void (*reset)(struct vmm_virtio *d);
+};
+
+#define VMM_VIRTIO_MAX_QUEUES	2
+
+/**
+ * struct vmm_virtio - a virtio-mmio device (version 2, the modern layout)
+ * @vm: the VM
+ * @ops: its type
+ * @priv: the type's state
+ * @base: guest physical address of its registers
+ * @irq: its interrupt line (a source of the interrupt controller)
+ * @features: feature bits offered (the transport adds VIRTIO_F_VERSION_1)
+ * @lock: serialises register accesses and queue processing
+ * @status: the device status the driver wrote
+ * @isr: interrupt status (bit 0: used buffers; bit 1: configuration change)
+ * @dev_features_sel: which 32 feature bits DeviceFeatures shows
+ * @drv_features_sel: which 32 bits a DriverFeatures write sets
+ * @driver_features: what the driver accepted
+ * @queue_sel: the queue the Queue* registers address
+ * @irq_level: the level last given to @irq
+ * @vq: the queues
+ */
+struct vmm_virtio {
+	struct vmm_vm *vm;
+	const struct vmm_virtio_ops *ops;
+	void *priv;
+	uint64_t base;
+	unsigned int irq;
+	uint64_t features;
+	pthread_mutex_t lock;
+	uint32_t status, isr;
+	uint32_t dev_features_sel, drv_features_sel;
+	uint64_t driver_features;
+	uint32_t queue_sel;
+	int irq_level;
+	struct vmm_virtq vq[VMM_VIRTIO_MAX_QUEUES];
+};
+
+/**
+ * struct vmm_disk_opt - a --disk argument
+ * @path: the image file (or block device)
+ * @ro: the guest may not write it
+ */
+struct vmm_disk_opt {
+	const char *path;
+	int ro;
+};
 
 /**
  * struct vmm_vcpu - one vCPU and its thread
@@ -62,6 +201,8 @@ struct vmm_vcpu {
  * @mem_mib: guest RAM in MiB
  * @cpus: number of vCPUs
  * @timeout: seconds after which a still running guest is stopped (0: never)
+ * @disks: disk images, in the order the guest sees them (vda, vdb, ...)
+ * @nr_disks: how many
  */
 struct vmm_opts {
 	const char *kernel;
@@ -70,6 +211,8 @@ struct vmm_opts {
 	unsigned long mem_mib;
 	int cpus;
 	int timeout;
+	struct vmm_disk_opt disks[VMM_MAX_DISKS];
+	int nr_disks;
 };
 
 /**
@@ -84,6 +227,9 @@ struct vmm_opts {
  * @run_size: size of each kvm_run mapping
  * @lock: serialises device emulation and console output
  * @uart: the console UART
+ * @console: console input
+ * @virtio: virtio-mmio devices (disks), at consecutive pages
+ * @nr_virtio: how many
  * @irqchip: the hypervisor emulates the interrupt controller (RISC-V AIA)
  * @unmapped_seen: guest accesses to addresses no device has
  * @uart_irq: the level last given to the UART's interrupt line
@@ -99,6 +245,9 @@ struct vmm_vm {
 	size_t run_size;
 	pthread_mutex_t lock;
 	struct vmm_uart uart;
+	struct vmm_console console;
+	struct vmm_virtio *virtio[VMM_MAX_DISKS];
+	int nr_virtio;
 	int irqchip;
 	unsigned long unmapped_seen;
 	int uart_irq;
@@ -112,7 +261,7 @@ static inline int vmm_stopped(struct vmm_vm *vm)
 	return __atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE);
 }
 
-/* Architecture part (riscv.c / arm64.c). */
+/* Architecture part (riscv/, arm64/). */
 extern const uint64_t vmm_arch_ram_base;
 int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o);
 int vmm_arch_exit(struct vmm_vcpu *v);
@@ -124,6 +273,27 @@ void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
 void vmm_uart_put(struct vmm_uart *u, uint8_t c);
 void vmm_uart_flush(struct vmm_uart *u);
 int vmm_uart_irq(const struct vmm_uart *u);
+size_t vmm_uart_rx_room(const struct vmm_uart *u);
+void vmm_uart_receive(struct vmm_uart *u, uint8_t c);
+
+/* console.c */
+int vmm_console_start(struct vmm_vm *vm);
+void vmm_console_stop(struct vmm_vm *vm);
+void vmm_console_sync(struct vmm_vm *vm);
+size_t vmm_console_read(struct vmm_vm *vm, void *dst, size_t len);
+
+/* virtio_mmio.c */
+void vmm_virtio_init(struct vmm_virtio *d, struct vmm_vm *vm,
+		     const struct vmm_virtio_ops *ops, uint64_t base, unsigned int irq);
+void vmm_virtio_mmio(struct vmm_virtio *d, uint64_t offset, uint8_t *data,
+		     uint32_t len, int write);
+int vmm_virtq_pop(struct vmm_virtio *d, unsigned int q, struct vmm_virtq_chain *c);
+void vmm_virtq_push(struct vmm_virtio *d, unsigned int q, uint16_t head, uint32_t written);
+void vmm_virtq_interrupt(struct vmm_virtio *d, unsigned int q);
+void vmm_virtio_fail(struct vmm_virtio *d);
+
+/* virtio_blk.c */
+int vmm_blk_create(struct vmm_vm *vm, const struct vmm_disk_opt *disk);
 
 /* The UART's wired interrupt: a source of the interrupt controller. */
 #define VMM_UART_IRQ	10

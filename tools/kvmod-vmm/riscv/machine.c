@@ -6,8 +6,9 @@
  * 16550A, and the hypervisor's AIA when it has one: an IMSIC interrupt file
  * per hart and an APLIC in MSI mode), and starts hart 0 there with a0 =
  * hart id, a1 = device tree, as the RISC-V boot protocol says. Other harts
- * start through SBI HSM, which the hypervisor implements. The SBI debug
- * console goes to our stdout.
+ * start through SBI HSM, which the hypervisor implements. Disks are
+ * virtio-mmio devices wired to APLIC sources after the UART's. The SBI
+ * debug console is the VMM's console too.
  */
 #include <endian.h>
 #include <stdio.h>
@@ -293,6 +294,18 @@ static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
 	}
 	/* No interrupts property: the driver polls. */
 	fdt_end_node(&f);
+	for (i = 0; i < vm->nr_virtio; i++) {
+		struct vmm_virtio *d = vm->virtio[i];
+
+		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)d->base);
+		fdt_begin_node(&f, name);
+		fdt_prop_string(&f, "compatible", "virtio,mmio");
+		fdt_prop_cells(&f, "reg",
+			       (uint32_t[]){ d->base >> 32, d->base, 0, VMM_VIRTIO_SIZE }, 4);
+		fdt_prop_u32(&f, "interrupt-parent", PHANDLE_APLIC);
+		fdt_prop_cells(&f, "interrupts", (uint32_t[]){ d->irq, 4 }, 2);
+		fdt_end_node(&f);
+	}
 	fdt_end_node(&f);
 
 	fdt_end_node(&f);
@@ -346,6 +359,15 @@ int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o)
 
 	if (setup_aia(vm))
 		return -1;
+	/* virtio-mmio needs an interrupt: there is no polled mode. */
+	if (o->nr_disks && !vm->irqchip) {
+		fprintf(stderr,
+			"kvmod-vmm: disks need the hypervisor's interrupt controller (AIA)\n");
+		return -1;
+	}
+	for (i = 0; i < o->nr_disks; i++)
+		if (vmm_blk_create(vm, &o->disks[i]))
+			return -1;
 	fdt = build_fdt(vm, o, initrd, isize, &fsize);
 	if (!fdt || fsize > FDT_MAX_SIZE) {
 		fprintf(stderr, "kvmod-vmm: cannot build the device tree\n");
@@ -383,7 +405,8 @@ int vmm_arch_exit(struct vmm_vcpu *v)
 		vmm_console_write(v->vm, &c, 1);
 		run->riscv_sbi.ret[0] = 0;
 	} else if (ext == SBI_V01_GETCHAR) {
-		run->riscv_sbi.ret[0] = -1;	/* no input */
+		/* A byte, or -1 when there is no input now. */
+		run->riscv_sbi.ret[0] = vmm_console_read(v->vm, &c, 1) ? (uint8_t)c : -1;
 	} else if (ext == SBI_EXT_DBCN && fid == 0) {
 		/* write(num_bytes, base_lo, base_hi) */
 		p = args[2] ? NULL : vmm_guest_ptr(v->vm, args[1], args[0]);
@@ -395,7 +418,14 @@ int vmm_arch_exit(struct vmm_vcpu *v)
 			run->riscv_sbi.ret[1] = args[0];
 		}
 	} else if (ext == SBI_EXT_DBCN && fid == 1) {
-		run->riscv_sbi.ret[0] = 0;	/* read: nothing to read */
+		/* read(num_bytes, base_lo, base_hi): what input there is now. */
+		p = args[2] ? NULL : vmm_guest_ptr(v->vm, args[1], args[0]);
+		if (!p) {
+			run->riscv_sbi.ret[0] = SBI_ERR_INVALID_PARAM;
+		} else {
+			run->riscv_sbi.ret[0] = 0;
+			run->riscv_sbi.ret[1] = vmm_console_read(v->vm, p, args[0]);
+		}
 	} else if (ext == SBI_EXT_DBCN && fid == 2) {
 		c = args[0];
 		vmm_console_write(v->vm, &c, 1);
