@@ -60,8 +60,6 @@ write_plan() {
 	done
 	[ -x "$staging/tests/kvmod-vmm" ] &&
 		echo "prog kvmod-vmm-info $TOOL_TIMEOUT /tests/kvmod-vmm info"
-	# A Linux guest boots on kvmod and powers off (staged by check_arch).
-	[ -f "$staging/guest/plan-line" ] && cat "$staging/guest/plan-line"
 	th_upstream_plan "$@"
 	echo "rmmod kvmod-unload kvmod"
 	echo "klog-clean klog-clean"
@@ -121,6 +119,8 @@ nosstc_boot() {
 	{
 		echo "insmod nosstc:load /lib/modules/kvmod/kvmod.ko"
 		for t in "$out"/tests/riscv-*_test; do
+			# Linux boots on the first host; this one has no AIA for its disks.
+			[ "$(basename "$t")" = riscv-linux_boot_test ] && continue
 			cp "$t" "$work/staging/tests/"
 			echo "run nosstc:$(basename "$t") $OWN_TIMEOUT /tests/$(basename "$t")"
 		done
@@ -187,9 +187,8 @@ check_arch() {
 		fi
 		th_upstream_stage "$upstream" "$staging" "${names[@]}"
 	fi
-	mkdir -p "$staging/guest"
-	th_stage_guest "$arch" "$kdir" "$staging" > "$staging/guest/plan-line"
-	[ -s "$staging/guest/plan-line" ] || rm -rf "$staging/guest"
+	# The Linux guest that <arch>-linux_boot_test boots (riscv only so far).
+	th_stage_guest "$arch" "$kdir" "$staging" > /dev/null
 	write_plan "$staging" "${names[@]}" > "$staging/etc/kvmod/plan"
 	work=$out/check
 	th_boot "$arch" "$image" "$staging" "$work"

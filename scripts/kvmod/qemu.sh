@@ -9,7 +9,9 @@
 # the guest powered off by itself, 124 if the host-side timeout had to kill it
 # (a hung guest is a failure, never a pass), else QEMU's own status.
 # KVMOD_APPEND adds kernel command line words; KVMOD_QEMU_ARGS adds QEMU
-# options (word-split).
+# options (word-split). KVMOD_SERIAL_STDIO=1 (make run) puts the serial
+# console on our stdin/stdout as well as in SERIAL_LOG: it scrolls in the
+# terminal and takes input (Ctrl-C ends QEMU).
 # shellcheck source=scripts/kvmod/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -55,14 +57,24 @@ APPEND="$APPEND panic=-1 rdinit=/init ${KVMOD_APPEND:-}"
 
 # shellcheck disable=SC2206 # KVMOD_QEMU_ARGS is meant to be word-split.
 EXTRA=(${KVMOD_QEMU_ARGS:-})
-rc=0
 # TERM first (QEMU exits cleanly), KILL 10 s later if that did not work.
-timeout -k 10 "$TIMEOUT" "${QEMU[@]}" "${MACHINE[@]}" -accel tcg -smp 2 -m 2G \
-	-nographic -monitor none -serial "file:$SERIAL" -no-reboot \
+TIMEOUT_CMD=(timeout -k 10 "$TIMEOUT")
+if [ "${KVMOD_SERIAL_STDIO:-0}" = 1 ]; then
+	SERIAL_ARGS=(-chardev "stdio,id=con,logfile=$SERIAL,signal=on" -serial chardev:con)
+	# QEMU reads the terminal: it must stay in the foreground group.
+	TIMEOUT_CMD=(timeout --foreground -k 10 "$TIMEOUT")
+	exec 9<&0
+else
+	SERIAL_ARGS=(-serial "file:$SERIAL")
+	exec 9</dev/null
+fi
+rc=0
+"${TIMEOUT_CMD[@]}" "${QEMU[@]}" "${MACHINE[@]}" -accel tcg -smp 2 -m 2G \
+	-nographic -monitor none "${SERIAL_ARGS[@]}" -no-reboot \
 	-kernel "$IMAGE" -initrd "$INITRD" -append "$APPEND" \
 	-drive "file=$DISK,format=raw,if=none,id=results,cache=writethrough" \
 	-device virtio-blk-device,drive=results \
-	"${EXTRA[@]}" </dev/null || rc=$?
+	"${EXTRA[@]}" <&9 || rc=$?
 case $rc in
 0) ;;
 124|137) log "qemu $1: guest still running after ${TIMEOUT}s: killed"; rc=124 ;;

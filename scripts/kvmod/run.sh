@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # make run: boots ARCH's QEMU test host with kvmod loaded, shows what
 # /dev/kvm offers, and on RISC-V boots a Linux guest on kvmod with
-# kvmod-vmm (the host's own kernel Image, an initramfs whose /init reports
-# and powers off). arm64 guests need the arm64 vCPU core, still to come.
+# kvmod-vmm (the host's own kernel Image, an initramfs whose /init reports,
+# runs a workload on each vCPU, writes to its virtio disk and powers off).
+# The host's serial console is this terminal: the boots scroll here, and
+# kvmod-vmm's console takes what is typed. arm64 guests need the arm64
+# vCPU core, still to come.
 #
 # Usage: run.sh [ARCH]    (default riscv)
 # shellcheck source=scripts/kvmod/lib.sh
@@ -25,6 +28,12 @@ mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests"
 cp "$out/ko/kvmod.ko" "$staging/lib/modules/kvmod/"
 cp "$out/tests/kvmod-vmm" "$staging/tests/"
 guest_step=$(th_stage_guest "$arch" "$kdir" "$staging")
+if [ -n "$guest_step" ]; then
+	# On the console itself, with a disk the guest reports on and writes to.
+	printf 'kvmod make run disk\n' > "$staging/guest/disk.img"
+	truncate -s 1M "$staging/guest/disk.img"
+	guest_step="console ${guest_step#prog } --disk /guest/disk.img"
+fi
 cat > "$staging/etc/kvmod/plan" <<PLAN
 # make run: load kvmod, use /dev/kvm like a VMM, boot a guest, unload
 insmod kvmod-load /lib/modules/kvmod/kvmod.ko
@@ -35,11 +44,11 @@ rmmod kvmod-unload kvmod
 klog-clean klog-clean
 PLAN
 
-log "booting the $arch host (QEMU, TCG) with kvmod"
-th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$out/run"
+log "booting the $arch host (QEMU, TCG) with kvmod; its console follows"
+KVMOD_SERIAL_STDIO=1 th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$out/run"
 echo "---- $arch host: kernel messages from kvmod ----"
 grep -a 'kvmod:' "$out/run/serial.log" | sed 's/^\[[^]]*\] //' || true
-echo "---- $arch host: kvmod-vmm info, then the guest's console ----"
+echo "---- $arch host: kvmod-vmm info ----"
 sed -n 's/^# //p' "$out/run/results.tap" | grep -v '^kvmod-vmm-info:' || true
 echo "---- $arch host: steps ----"
 grep -E '^(not )?ok' "$out/run/results.tap"

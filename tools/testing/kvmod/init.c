@@ -26,6 +26,9 @@
  *   prog NAME TIMEOUT PATH [ARG...] any other program (upstream selftests,
  *                                   tools): output as '# ' comments, the
  *                                   exit status is the single result
+ *   console NAME TIMEOUT PATH [ARG...]  a program on the console itself
+ *                                   (stdin too: interactive, as for make
+ *                                   run); only its exit status is reported
  *   kunit NAME                      /sys/kernel/debug/kunit/<suite>/results
  *                                   of the suites loaded so far, as subtests
  *   check-dev NAME PATH             PATH is a character device that opens
@@ -373,7 +376,11 @@ static void capture(struct buf *o, const char *s, size_t n)
 		sanitize(o->p + start, n);
 }
 
-/* Runs a program with a deadline. Returns its wait status, -1 on timeout. */
+/*
+ * Runs a program with a deadline, its output captured in @o, or (@o NULL)
+ * with the console as its stdin, stdout and stderr. Returns its wait
+ * status, -1 on timeout.
+ */
 static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 {
 	int pfd[2], status = 0, timed_out = 0;
@@ -381,7 +388,10 @@ static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 	pid_t pid;
 	char chunk[8192];
 
-	if (pipe2(pfd, O_CLOEXEC)) {
+	if (!o) {
+		pfd[0] = -1;
+		pfd[1] = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	} else if (pipe2(pfd, O_CLOEXEC)) {
 		buf_add(o, "kvmod-init: pipe failed\n", 24);
 		return 0x7f00;
 	}
@@ -398,7 +408,9 @@ static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 		/* Own process group: the timeout kills everything it started. */
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
-		if (null >= 0)
+		if (!o)
+			dup2(pfd[1], 0);
+		else if (null >= 0)
 			dup2(null, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
@@ -410,7 +422,7 @@ static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 	}
 	setpgid(pid, pid);	/* also here: no race with the kill below */
 	close(pfd[1]);
-	for (;;) {
+	for (; pfd[0] >= 0;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		double left = (drain_end ? drain_end : deadline) - now();
 		ssize_t r;
@@ -436,7 +448,8 @@ static int run_program(char **argv, int timeout, struct buf *o, double *secs)
 			break;	/* EOF: every writer has gone */
 		capture(o, chunk, r);
 	}
-	close(pfd[0]);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
 	/* The main process may outlive its pipe (closed stdout): keep the deadline. */
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -499,7 +512,8 @@ static int all_skipped(const struct buf *o)
 	return total && skips == total;
 }
 
-static void step_run(char **argv, int argc, int tap_output)
+/* @mode: 'r' run (TAP output), 'p' prog (comments), 'c' console (none). */
+static void step_run(char **argv, int argc, int mode)
 {
 	struct buf o = { 0 };
 	const char *name;
@@ -519,9 +533,9 @@ static void step_run(char **argv, int argc, int tap_output)
 		return;
 	}
 	say("kvmod-init: running %s (timeout %d s)\n", name, timeout);
-	status = run_program(argv + 3, timeout, &o, &secs);
+	status = run_program(argv + 3, timeout, mode == 'c' ? NULL : &o, &secs);
 	skipped = all_skipped(&o);
-	emit_output(&o, tap_output ? "    " : "# ");
+	emit_output(&o, mode == 'r' ? "    " : "# ");
 	free(o.p);
 	tap("# %s: %.1f s", name, secs);
 	if (status == -1)
@@ -881,9 +895,11 @@ int main(void)
 		else if (!strcmp(argv[0], "rmmod"))
 			step_rmmod(argv, argc);
 		else if (!strcmp(argv[0], "run"))
-			step_run(argv, argc, 1);
+			step_run(argv, argc, 'r');
 		else if (!strcmp(argv[0], "prog"))
-			step_run(argv, argc, 0);
+			step_run(argv, argc, 'p');
+		else if (!strcmp(argv[0], "console"))
+			step_run(argv, argc, 'c');
 		else if (!strcmp(argv[0], "kunit"))
 			step_kunit(argv, argc);
 		else if (!strcmp(argv[0], "check-dev"))

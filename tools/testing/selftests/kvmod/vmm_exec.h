@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -52,28 +53,48 @@ static inline ssize_t drain(int fd, char *buf, size_t size, size_t *used)
 	return read(fd, scratch, sizeof(scratch));
 }
 
-/* Run @path with @argv; returns its exit status (-1 if it did not exit). */
-static inline int vmm_exec(const char *path, struct vmm_result *r, const char **argv)
+/**
+ * vmm_exec_io() - run kvmod-vmm, answering a prompt on its console
+ * @path: the binary
+ * @r: receives its output
+ * @argv: its arguments
+ * @prompt: once its stdout shows this, @input is written to its stdin
+ *	(NULL: stdin is /dev/null)
+ * @input: what to type; stdin is closed after it
+ *
+ * Return: its exit status, -1 if it did not exit normally.
+ */
+static inline int vmm_exec_io(const char *path, struct vmm_result *r, const char **argv,
+			      const char *prompt, const char *input)
 {
-	int out[2], err[2], status;
+	int in[2] = { -1, -1 }, out[2], err[2], status;
 	size_t no = 0, ne = 0;
 	struct pollfd p[2];
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe(out) || pipe(err))
+	if (pipe(out) || pipe(err) || (prompt && pipe(in)))
 		return -1;
+	/* A VMM gone before the prompt is a failed run, not a dead test. */
+	signal(SIGPIPE, SIG_IGN);
 	pid = fork();
 	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(prompt ? in[0] : null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(out[0]);
 		close(err[0]);
+		if (prompt)
+			close(in[1]);
 		execv(path, (char *const *)argv);
 		_exit(127);
 	}
 	close(out[1]);
 	close(err[1]);
+	if (prompt)
+		close(in[0]);
 	p[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
@@ -83,6 +104,13 @@ static inline int vmm_exec(const char *path, struct vmm_result *r, const char **
 			n = drain(out[0], r->out, sizeof(r->out), &no);
 			if (n <= 0)
 				p[0].fd = -1;
+			r->out[no] = 0;
+			if (prompt && input && in[1] >= 0 && strstr(r->out, prompt)) {
+				if (write(in[1], input, strlen(input)) < 0)
+					break;
+				close(in[1]);
+				in[1] = -1;
+			}
 		}
 		if (p[1].revents) {
 			n = drain(err[0], r->err, sizeof(r->err), &ne);
@@ -94,9 +122,17 @@ static inline int vmm_exec(const char *path, struct vmm_result *r, const char **
 	r->err[ne] = 0;
 	close(out[0]);
 	close(err[0]);
+	if (in[1] >= 0)
+		close(in[1]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* Run @path with @argv (stdin /dev/null); returns its exit status (-1 if it did not exit). */
+static inline int vmm_exec(const char *path, struct vmm_result *r, const char **argv)
+{
+	return vmm_exec_io(path, r, argv, NULL, NULL);
 }
 
 #endif /* KVMOD_VMM_EXEC_H */

@@ -2,7 +2,7 @@
 /*
  * kvmod-vmm's command line: every bad argument is refused with status 2
  * and a message naming it; --help answers on stdout with status 0; a
- * kernel that cannot be read is a runtime error (status 1).
+ * kernel or disk that cannot be opened is a runtime error (status 1).
  */
 
 #include <limits.h>
@@ -65,6 +65,25 @@ TEST_F(vmm, unreadable_kernel)
 {
 	EXPECT_EQ(1, RUN("run", "--kernel", "/nonexistent/Image", "--mem", "64M"));
 	EXPECT_NE(NULL, strstr(self->r.err, "/nonexistent/Image"));
+}
+
+TEST_F(vmm, bad_disks)
+{
+	char img[] = "/tmp/kvmod-vmm-test-XXXXXX";
+	int fd = mkstemp(img);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(2, RUN("run", "--kernel", img, "--disk", ",ro"));
+	EXPECT_NE(NULL, strstr(self->r.err, "--disk: expected PATH or PATH,ro"));
+	EXPECT_EQ(2, RUN("run", "--kernel", img, "--disk", img, "--disk", img, "--disk", img,
+			 "--disk", img, "--disk", img, "--disk", img, "--disk", img,
+			 "--disk", img, "--disk", img));
+	EXPECT_NE(NULL, strstr(self->r.err, "at most 8 disks"));
+	/* Checked before any VM exists: the message names the file. */
+	EXPECT_EQ(1, RUN("run", "--kernel", img, "--disk", "/nonexistent/disk.img"));
+	EXPECT_NE(NULL, strstr(self->r.err, "/nonexistent/disk.img: No such file"));
+	close(fd);
+	unlink(img);
 }
 
 TEST_HARNESS_MAIN
