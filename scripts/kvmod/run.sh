@@ -28,7 +28,9 @@ mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests"
 cp "$out/ko/kvmod.ko" "$staging/lib/modules/kvmod/"
 cp "$out/tests/kvmod-vmm" "$staging/tests/"
 guest_step=$(th_stage_guest "$arch" "$kdir" "$staging")
-if [ -n "$guest_step" ]; then
+if [ -z "$guest_step" ]; then
+	log "make run: $arch guests are not supported yet (they need the $arch vCPU core); booting the host with kvmod only"
+else
 	# On the console itself, with a disk the guest reports on and writes to.
 	printf 'kvmod make run disk\n' > "$staging/guest/disk.img"
 	truncate -s 1M "$staging/guest/disk.img"
@@ -53,4 +55,8 @@ sed -n 's/^# //p' "$out/run/results.tap" | grep -v '^kvmod-vmm-info:' || true
 echo "---- $arch host: steps ----"
 grep -E '^(not )?ok' "$out/run/results.tap"
 read -r _ failed _ < <(th_count "$out/run/results.tap")
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] || exit 1
+if [ -z "$guest_step" ]; then
+	echo "make run: no $arch guest was booted: $arch guests are not supported yet (they need the $arch vCPU core)" >&2
+	exit 1
+fi
