@@ -40,9 +40,10 @@ fi
 case "$1" in
 riscv)
 	# H extension and AIA with guest interrupt files (IMSIC) for kvmod;
-	# Sscofpmf: without it the host has no PMU for guests (sbi_pmu_test skips).
+	# Sscofpmf: without it the host has no PMU for guests (sbi_pmu_test skips);
+	# V: guests get vector registers (the second check host has none).
 	MACHINE=(-M "virt,aia=aplic-imsic,aia-guests=4"
-		 -cpu "rv64,h=true,smstateen=true,ssaia=true,smaia=true,sscofpmf=true")
+		 -cpu "rv64,h=true,v=true,smstateen=true,ssaia=true,smaia=true,sscofpmf=true")
 	APPEND="console=ttyS0 earlycon=sbi"
 	;;
 arm64)

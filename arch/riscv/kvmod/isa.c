@@ -4,7 +4,7 @@
  *
  * A guest gets what the host CPU has, limited to what kvmod virtualises:
  * extensions that add only unprivileged instructions, plus those whose
- * state or controls the vCPU core switches (F/D, Sstc, Svpbmt, Zicbom,
+ * state or controls the vCPU core switches (F/D, V, Sstc, Svpbmt, Zicbom,
  * Zicboz, Sscofpmf with the SBI PMU, Smstateen). Only extensions the
  * hardware lets us hide (through sstatus.FS, henvcfg, hstateen0 or the
  * interrupts we inject) can be disabled; the rest the guest could use
@@ -49,6 +49,8 @@ static const struct isa_ext isa_exts[] = {
 	EXT(SMSTATEEN, SMSTATEEN, true),
 	/* Hidden by never opening hstateen0's AIA gates: needs Smstateen. */
 	EXT(SSAIA, SSAIA, true),
+	/* Hidden by sstatus.VS Off (vector.c switches its registers). */
+	EXT(V, v, true),
 };
 
 /* Single-letter extensions live in bits 0..25 of the isa bitmap. */
@@ -60,6 +62,8 @@ static bool usable(const struct isa_ext *e)
 	/* Overflows come from guest counters and reach the guest by hvien. */
 	if (e->host == RISCV_ISA_EXT_SSCOFPMF &&
 	    (!kvmod_riscv_pmu_available() || !kvmod_riscv_has_ssaia))
+		return false;
+	if (e->host == RISCV_ISA_EXT_v && !kvmod_riscv_vector_usable())
 		return false;
 	return __riscv_isa_extension_available(NULL, e->host);
 }

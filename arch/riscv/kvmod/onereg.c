@@ -2,8 +2,8 @@
 /*
  * KVM_GET_ONE_REG, KVM_SET_ONE_REG and KVM_GET_REG_LIST for RISC-V, with
  * upstream's register encodings (arch/riscv/include/uapi/asm/kvm.h):
- * CONFIG, CORE, CSR (general, AIA and Smstateen), TIMER, FP_F, FP_D, ISA_EXT and
- * SBI_EXT. Unknown
+ * CONFIG, CORE, CSR (general, AIA and Smstateen), TIMER, FP_F, FP_D, VECTOR
+ * (vector.c), ISA_EXT and SBI_EXT. Unknown
  * registers read -ENOENT, a wrong size -EINVAL, and configuration that
  * is frozen once the vCPU ran -EBUSY.
  */
@@ -428,6 +428,7 @@ static unsigned long reg_list(struct kvmod_vcpu *vcpu, u64 *out)
 			EMIT(REG_U64 | KVM_REG_RISCV_FP_D | i);
 		EMIT(REG_U32 | KVM_REG_RISCV_FP_D | 32);
 	}
+	n += kvmod_riscv_vector_reg_list(vcpu, out ? out + n : NULL);
 	for (i = 0; i < KVM_RISCV_ISA_EXT_MAX; i++)
 		if (!kvmod_riscv_isa_ext_get(vcpu, i, &v))
 			EMIT(REG_ULONG | KVM_REG_RISCV_ISA_EXT |
@@ -490,6 +491,10 @@ long kvmod_riscv_vcpu_onereg_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 		return get_reg_list(vcpu, argp);
 	if (copy_from_user(&reg, argp, sizeof(reg)))
 		return -EFAULT;
+	/* Vector registers are vlenb wide: vector.c copies them itself. */
+	if ((reg.id & KVM_REG_ARCH_MASK) == KVM_REG_RISCV &&
+	    (reg.id & KVM_REG_RISCV_TYPE_MASK) == KVM_REG_RISCV_VECTOR)
+		return kvmod_riscv_vector_onereg(vcpu, &reg, ioctl == KVM_SET_ONE_REG);
 	size = KVM_REG_SIZE(reg.id);
 	if (size != sizeof(u32) && size != sizeof(u64))
 		return -EINVAL;

@@ -46,6 +46,19 @@ int kvmod_riscv_isa_ext_set(struct kvmod_vcpu *vcpu, unsigned long id,
 			    unsigned long val);
 int kvmod_riscv_isa_config_set(struct kvmod_vcpu *vcpu, unsigned long val);
 
+/* vector.c */
+bool kvmod_riscv_vector_usable(void);
+bool kvmod_riscv_vector_enabled(const struct kvmod_vcpu *vcpu);
+int kvmod_riscv_vector_init(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vector_destroy(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vector_reset(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vector_load(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vector_enter(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_vector_exit(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_vector_onereg(struct kvmod_vcpu *vcpu, const struct kvm_one_reg *reg,
+			      bool set);
+unsigned long kvmod_riscv_vector_reg_list(struct kvmod_vcpu *vcpu, u64 *out);
+
 /* vcpu.c */
 void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level);
 void kvmod_riscv_vcpu_power_on(struct kvmod_vcpu *vcpu);

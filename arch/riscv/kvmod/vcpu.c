@@ -118,6 +118,21 @@ static unsigned long guest_hvien(const struct kvmod_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The register files the guest may use: sstatus.FS and .VS Initial for the
+ * extensions it has, Off (every instruction of them illegal) otherwise.
+ */
+static void set_unit_enables(struct kvmod_vcpu *vcpu)
+{
+	unsigned long *sstatus = &vcpu->arch.sw.guest.sstatus;
+
+	*sstatus &= ~(SR_FS | SR_VS);
+	if (guest_has_fp(vcpu))
+		*sstatus |= SR_FS_INITIAL;
+	if (kvmod_riscv_vector_enabled(vcpu))
+		*sstatus |= SR_VS_INITIAL;
+}
+
 /* Architectural reset: S-mode, interrupts off, translation off. */
 static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 		       unsigned long a1)
@@ -130,12 +145,12 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	g->regs.a0 = vcpu->vcpu_id;
 	g->regs.a1 = a1;
 	g->sstatus = SR_SPP | SR_SPIE;
-	if (guest_has_fp(vcpu))
-		g->sstatus |= SR_FS_INITIAL;
+	set_unit_enables(vcpu);
 	g->hstatus = (2UL << HSTATUS_VSXL_SHIFT) | HSTATUS_VTW |
 		     HSTATUS_SPVP | HSTATUS_SPV;
 	memset(&a->csr, 0, sizeof(a->csr));
 	memset(&a->fp, 0, sizeof(a->fp));
+	kvmod_riscv_vector_reset(vcpu);
 	a->irqs_pending = 0;
 	a->irqs_pending_mask = 0;
 	a->mmio.pending = false;
@@ -153,9 +168,13 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	int r;
 
 	a->serial = kvmod_riscv_new_serial();
 	spin_lock_init(&a->power_lock);
+	r = kvmod_riscv_vector_init(vcpu);
+	if (r)
+		return r;
 	kvmod_riscv_isa_init(vcpu);
 	kvmod_riscv_sbi_init_vcpu(vcpu);
 	kvmod_riscv_hstateen_init(vcpu);
@@ -176,6 +195,7 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
 	kvmod_riscv_timer_destroy(vcpu);
 	kvmod_riscv_pmu_destroy(vcpu);
 	kvmod_riscv_pt_cache_free(vcpu);
+	kvmod_riscv_vector_destroy(vcpu);
 }
 
 /**
@@ -314,6 +334,7 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 		kvmod_riscv_fp_save(&a->host_fp);
 		kvmod_riscv_fp_restore(&a->fp);
 	}
+	kvmod_riscv_vector_load(vcpu);
 }
 
 static void vcpu_put(struct kvmod_vcpu *vcpu)
@@ -406,7 +427,9 @@ static int run_loaded(struct kvmod_vcpu *vcpu)
 			return KVMOD_EXIT_SLOW;
 		}
 		flush_interrupts(vcpu);
+		kvmod_riscv_vector_enter(vcpu);
 		kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
+		kvmod_riscv_vector_exit(vcpu);
 		WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
 		vcpu->stat.exits++;
 		sync_interrupts(vcpu);
@@ -457,6 +480,8 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 	if (!a->hstateen_set) {
 		a->hstateen0 = kvmod_riscv_hstateen_initial(vcpu);
 		a->hstateen_set = true;
+		/* Extensions userspace turned off since creation: off for real. */
+		set_unit_enables(vcpu);
 	}
 	a->hvien = guest_hvien(vcpu);
 	a->hcounteren = kvmod_riscv_pmu_hcounteren(vcpu);

@@ -249,6 +249,7 @@ struct kvmod_arch_vcpu {
 	struct kvmod_riscv_csr csr;
 	struct __riscv_d_ext_state fp;
 	struct __riscv_d_ext_state host_fp;
+	struct __riscv_v_ext_state vector;
 	struct kvmod_riscv_timer timer;
 	struct kvmod_riscv_mmio mmio;
 	u64 serial;
