@@ -3,10 +3,13 @@
  * The in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA) with upstream's attributes:
  * CONFIG (mode, ids, sources, group/hart/guest bits), ADDR (APLIC, each
  * vCPU's IMSIC page), CTRL (init) and IMSIC (file registers, for save and
- * restore) and APLIC (registers). Interrupt files are software ones
- * (imsic.c), so the mode is emulation: HWACCEL is refused and AUTO means
- * emulation. MSIs come in through the guest's IMSIC pages, KVM_SIGNAL_MSI
- * and the APLIC (aplic.c), whose wired sources KVM_IRQ_LINE drives.
+ * restore) and APLIC (registers). Interrupt files (imsic.c) are hardware
+ * guest files where the host has them (hgei.c) and the mode is AUTO (the
+ * default then) or HWACCEL, software ones otherwise; HWACCEL and AUTO are
+ * refused without hardware files, and both fall back to a software file
+ * when a CPU has no free one. MSIs come in through the guest's IMSIC
+ * pages, KVM_SIGNAL_MSI and the APLIC (aplic.c), whose wired sources
+ * KVM_IRQ_LINE drives.
  *
  * Also the guest's Ssaia CSRs: vsiselect and the major interrupt
  * priorities (hviprio1/2) are switched with the vCPU and reachable through
@@ -63,17 +66,44 @@ static bool aia_ready(struct kvmod_vm *vm)
 	return vm->arch.aia && smp_load_acquire(&vm->arch.aia->initialized);
 }
 
+/**
+ * kvmod_riscv_aia_max_ids() - the identity limit (exclusive) of files
+ *
+ * Return: what the host's hardware guest files have, plus one, when there
+ * are any (a VM's files must fit them); else the uAPI's maximum.
+ */
+unsigned int kvmod_riscv_aia_max_ids(void)
+{
+	if (kvmod_riscv_hgei_files())
+		return kvmod_riscv_hgei_nr_ids() + 1;
+	return KVM_DEV_RISCV_AIA_IDS_MAX;
+}
+
+/**
+ * kvmod_riscv_aia_hw_mode() - whether the VM's files may be hardware ones
+ * @vm: the VM
+ *
+ * Return: true for an initialized AIA in mode AUTO or HWACCEL.
+ */
+bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm)
+{
+	return aia_ready(vm) && vm->arch.aia->mode != KVM_DEV_RISCV_AIA_MODE_EMUL;
+}
+
 static int config_set(struct kvmod_riscv_aia *aia, u64 type, u32 v)
 {
 	switch (type) {
 	case KVM_DEV_RISCV_AIA_CONFIG_MODE:
-		/* No hardware guest files yet: emulation only. */
-		if (v != KVM_DEV_RISCV_AIA_MODE_EMUL && v != KVM_DEV_RISCV_AIA_MODE_AUTO)
+		if (v != KVM_DEV_RISCV_AIA_MODE_EMUL && v != KVM_DEV_RISCV_AIA_MODE_AUTO &&
+		    v != KVM_DEV_RISCV_AIA_MODE_HWACCEL)
+			return -EINVAL;
+		/* Hardware files or nothing: refused without them. */
+		if (v != KVM_DEV_RISCV_AIA_MODE_EMUL && !kvmod_riscv_hgei_files())
 			return -EINVAL;
 		aia->mode = v;
 		return 0;
 	case KVM_DEV_RISCV_AIA_CONFIG_IDS:
-		if (v < KVM_DEV_RISCV_AIA_IDS_MIN || v >= KVM_DEV_RISCV_AIA_IDS_MAX ||
+		if (v < KVM_DEV_RISCV_AIA_IDS_MIN || v >= kvmod_riscv_aia_max_ids() ||
 		    (v & KVM_DEV_RISCV_AIA_IDS_MIN) != KVM_DEV_RISCV_AIA_IDS_MIN)
 			return -EINVAL;
 		aia->nr_ids = v;
@@ -338,8 +368,9 @@ static int aia_create(struct kvmod_device *dev)
 	aia = kzalloc(sizeof(*aia), GFP_KERNEL_ACCOUNT);
 	if (!aia)
 		return -ENOMEM;
-	aia->mode = KVM_DEV_RISCV_AIA_MODE_EMUL;
-	aia->nr_ids = KVM_DEV_RISCV_AIA_IDS_MAX - 1;
+	aia->mode = kvmod_riscv_hgei_files() ? KVM_DEV_RISCV_AIA_MODE_AUTO :
+					       KVM_DEV_RISCV_AIA_MODE_EMUL;
+	aia->nr_ids = kvmod_riscv_aia_max_ids() - 1;
 	aia->group_shift = KVM_DEV_RISCV_AIA_GROUP_SHIFT_MIN;
 	aia->aplic_addr = KVMOD_RISCV_AIA_NO_ADDR;
 	dev->private = aia;

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Software IMSIC interrupt files (AIA): one per vCPU, emulated in the
- * kernel. MSIs arrive as writes to the file's MMIO page (from the guest,
- * through the in-kernel MMIO bus) or through KVM_SIGNAL_MSI and the APLIC;
- * the guest reaches its file's registers through siselect/sireg and claims
- * interrupts through stopei. With no hardware guest file selected
- * (hstatus.VGEIN = 0) those accesses raise virtual-instruction exceptions,
- * which land here once hstateen.c has opened their gates. The file drives
- * the vCPU's VS external interrupt (hvip.VSEIP).
+ * IMSIC interrupt files (AIA), one per vCPU. MSIs arrive as writes to the
+ * file's MMIO page (from the guest, through the in-kernel MMIO bus) or
+ * through KVM_SIGNAL_MSI and the APLIC; the guest reaches its file's
+ * registers through siselect/sireg and claims interrupts through stopei.
+ *
+ * The state lives in a hardware guest file of the host CPU the vCPU runs
+ * on when the VM's mode allows (AUTO, HWACCEL) and that CPU has one free
+ * (hgei.c); hstatus.VGEIN then sends the guest's accesses and its VS
+ * external interrupt straight to it. Otherwise, or while the vCPU waits to
+ * be loaded on another CPU, it lives in the software file here: the guest's
+ * accesses (hstatus.VGEIN = 0) raise virtual-instruction exceptions, which
+ * land here once hstateen.c has opened their gates, and the file drives
+ * hvip.VSEIP. A vCPU loaded on another CPU than its hardware file's takes
+ * the state back into the software file (an IPI to the old CPU, which
+ * alone can read the file) and moves it into a file of the new CPU. The
+ * lock orders everything: an MSI goes where the state is at that moment.
  */
 
 #include <linux/irqchip/riscv-imsic.h>
@@ -19,37 +27,54 @@
 
 #define EIDELIVERY_ON	BIT(0)
 
-/**
- * kvmod_riscv_imsic_reset() - an empty file, delivery off
- * @vcpu: the vCPU
+static unsigned int nr_ids(struct kvmod_vcpu *vcpu)
+{
+	return vcpu->vm->arch.aia ? kvmod_riscv_aia_nr_ids(vcpu->vm) : 0;
+}
+
+/*
+ * The 64-bit eip/eie registers (RV64: even numbers) of a hardware file: all
+ * of them move, so that a file is empty when the next vCPU gets it.
  */
-void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu)
+static unsigned int hw_words(void)
+{
+	return min(kvmod_riscv_hgei_nr_ids() / BITS_PER_LONG + 1,
+		   (unsigned int)BITS_TO_LONGS(KVMOD_RISCV_IMSIC_MAX_IDS));
+}
+
+/*
+ * Hardware file -> software file, then empty the hardware file. On the
+ * file's CPU, f->lock held.
+ */
+static void hw_save(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
-	unsigned long flags;
+	unsigned int n = f->hw_file, i;
 
-	spin_lock_irqsave(&f->lock, flags);
+	f->eidelivery = kvmod_riscv_hgei_rmw(n, IMSIC_EIDELIVERY, ~0UL, 0);
+	f->eithreshold = kvmod_riscv_hgei_rmw(n, IMSIC_EITHRESHOLD, ~0UL, 0);
+	for (i = 0; i < hw_words(); i++) {
+		f->eie[i] = kvmod_riscv_hgei_rmw(n, IMSIC_EIE0 + 2 * i, ~0UL, 0);
+		f->eip[i] = kvmod_riscv_hgei_rmw(n, IMSIC_EIP0 + 2 * i, ~0UL, 0);
+	}
+}
+
+/* Software file -> hardware file @n of this CPU, software file emptied. */
+static void hw_restore(struct kvmod_vcpu *vcpu, unsigned int n)
+{
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	unsigned int i;
+
+	for (i = 0; i < hw_words(); i++) {
+		kvmod_riscv_hgei_rmw(n, IMSIC_EIP0 + 2 * i, ~0UL, f->eip[i]);
+		kvmod_riscv_hgei_rmw(n, IMSIC_EIE0 + 2 * i, ~0UL, f->eie[i]);
+	}
+	kvmod_riscv_hgei_rmw(n, IMSIC_EITHRESHOLD, ~0UL, f->eithreshold);
+	kvmod_riscv_hgei_rmw(n, IMSIC_EIDELIVERY, ~0UL, f->eidelivery);
 	f->eidelivery = 0;
 	f->eithreshold = 0;
 	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
 	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
-	spin_unlock_irqrestore(&f->lock, flags);
-}
-
-/**
- * kvmod_riscv_imsic_init() - set up a new vCPU's file
- * @vcpu: the vCPU
- */
-void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu)
-{
-	spin_lock_init(&vcpu->arch.imsic.lock);
-	vcpu->arch.imsic.addr = KVMOD_RISCV_AIA_NO_ADDR;
-	kvmod_riscv_imsic_reset(vcpu);
-}
-
-static unsigned int nr_ids(struct kvmod_vcpu *vcpu)
-{
-	return vcpu->vm->arch.aia ? kvmod_riscv_aia_nr_ids(vcpu->vm) : 0;
 }
 
 /* The identity stopei reports: lowest pending and enabled, 0 if none. */
@@ -70,10 +95,148 @@ static unsigned int top_id(struct kvmod_vcpu *vcpu)
 	return 0;
 }
 
-/* VSEIP follows the file; f->lock held. */
+/* VSEIP follows the software file (a hardware one drives it itself); f->lock held. */
 static void update(struct kvmod_vcpu *vcpu)
 {
-	kvmod_riscv_set_irq(vcpu, IRQ_VS_EXT, top_id(vcpu) != 0);
+	kvmod_riscv_set_irq(vcpu, IRQ_VS_EXT,
+			    !vcpu->arch.imsic.hw_file && top_id(vcpu) != 0);
+}
+
+/* On the hardware file's CPU: take the state back into the software file. */
+static void detach_here(void *info)
+{
+	struct kvmod_vcpu *vcpu = info;
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	if (f->hw_file && f->hw_cpu == smp_processor_id()) {
+		hw_save(vcpu);
+		kvmod_riscv_hgei_free(f->hw_file);
+		f->hw_file = 0;
+		f->hw_cpu = -1;
+		update(vcpu);
+	}
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
+/*
+ * The state into the software file, wherever it is. Interrupts on; the
+ * vCPU is not running.
+ */
+static void detach(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	unsigned long flags;
+	int cpu = READ_ONCE(f->hw_cpu);
+
+	if (!READ_ONCE(f->hw_file))
+		return;
+	if (!smp_call_function_single(cpu, detach_here, vcpu, 1))
+		return;
+	/* The CPU went offline with the file: its state is gone with it. */
+	WARN_ONCE(1, "kvmod: IMSIC guest file lost with CPU %d\n", cpu);
+	spin_lock_irqsave(&f->lock, flags);
+	f->hw_file = 0;
+	f->hw_cpu = -1;
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
+/* Whether the vCPU's state may live in a hardware file. */
+static bool hw_allowed(struct kvmod_vcpu *vcpu)
+{
+	return kvmod_riscv_aia_hw_mode(vcpu->vm) &&
+	       kvmod_riscv_isa_enabled(vcpu, RISCV_ISA_EXT_SSAIA);
+}
+
+/**
+ * kvmod_riscv_imsic_load() - where the file lives while the vCPU runs here
+ * @vcpu: the vCPU being loaded (preemption off, interrupts on)
+ *
+ * Moves the state into a hardware file of this CPU when it may (and one
+ * is free) and points hstatus.VGEIN at it; else VGEIN is 0 and the
+ * software file serves.
+ */
+void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	unsigned long *hstatus = &vcpu->arch.sw.guest.hstatus;
+	int cpu = smp_processor_id();
+	unsigned long flags;
+	unsigned int n;
+
+	*hstatus &= ~HSTATUS_VGEIN;
+	WRITE_ONCE(f->hw_wake, false);
+	if (f->hw_file && f->hw_cpu != cpu)
+		detach(vcpu);
+	if (!f->hw_file && hw_allowed(vcpu)) {
+		n = kvmod_riscv_hgei_alloc(vcpu);
+		if (n) {
+			spin_lock_irqsave(&f->lock, flags);
+			hw_restore(vcpu, n);
+			f->hw_file = n;
+			f->hw_cpu = cpu;
+			update(vcpu);
+			spin_unlock_irqrestore(&f->lock, flags);
+			vcpu->stat.arch.imsic_hw_attach++;
+		}
+	}
+	if (f->hw_file) {
+		/* Running: the guest sees it; no wake-ups for this file. */
+		csr_clear(CSR_HGEIE, BIT(f->hw_file));
+		*hstatus |= (unsigned long)f->hw_file << HSTATUS_VGEIN_SHIFT;
+	}
+}
+
+/**
+ * kvmod_riscv_imsic_put() - the vCPU leaves this CPU
+ * @vcpu: the vCPU, on the CPU it was loaded on
+ *
+ * Its hardware file now wakes it (SGEI) when it gets an interrupt.
+ */
+void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu)
+{
+	if (vcpu->arch.imsic.hw_file)
+		csr_set(CSR_HGEIE, BIT(vcpu->arch.imsic.hw_file));
+}
+
+/**
+ * kvmod_riscv_imsic_destroy() - give back the vCPU's hardware file
+ * @vcpu: the vCPU, going away
+ */
+void kvmod_riscv_imsic_destroy(struct kvmod_vcpu *vcpu)
+{
+	detach(vcpu);
+}
+
+/**
+ * kvmod_riscv_imsic_reset() - an empty file, delivery off
+ * @vcpu: the vCPU, not running (interrupts on)
+ */
+void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	unsigned long flags;
+
+	detach(vcpu);
+	spin_lock_irqsave(&f->lock, flags);
+	f->eidelivery = 0;
+	f->eithreshold = 0;
+	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
+	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
+/**
+ * kvmod_riscv_imsic_init() - set up a new vCPU's file
+ * @vcpu: the vCPU
+ */
+void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu)
+{
+	spin_lock_init(&vcpu->arch.imsic.lock);
+	vcpu->arch.imsic.addr = KVMOD_RISCV_AIA_NO_ADDR;
+	vcpu->arch.imsic.hw_cpu = -1;
+	kvmod_riscv_imsic_reset(vcpu);
 }
 
 /**
@@ -92,8 +255,12 @@ void kvmod_riscv_imsic_inject(struct kvmod_vcpu *vcpu, u32 id)
 	if (!id || id > nr_ids(vcpu))
 		return;
 	spin_lock_irqsave(&f->lock, flags);
-	set_bit(id, f->eip);
-	update(vcpu);
+	if (f->hw_file) {
+		kvmod_riscv_hgei_inject(f->hw_cpu, f->hw_file, id);
+	} else {
+		set_bit(id, f->eip);
+		update(vcpu);
+	}
 	spin_unlock_irqrestore(&f->lock, flags);
 }
 
@@ -143,12 +310,51 @@ static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 	}
 }
 
+/* A register userspace may name: delivery, threshold, RV64 eip/eie words. */
+static bool valid_isel(unsigned long isel)
+{
+	if (isel == IMSIC_EIDELIVERY || isel == IMSIC_EITHRESHOLD)
+		return true;
+	return isel >= IMSIC_EIP0 && isel <= IMSIC_EIE63 && !(isel & 1);
+}
+
+/**
+ * struct hw_reg - a register access to run on a hardware file's CPU
+ * @vcpu: whose file
+ * @isel: the register
+ * @wmask: bits to write
+ * @val: their values
+ * @old: the value read
+ * @moved: the file was no longer there (try again)
+ */
+struct hw_reg {
+	struct kvmod_vcpu *vcpu;
+	unsigned long isel, wmask, val, old;
+	bool moved;
+};
+
+static void hw_reg_here(void *info)
+{
+	struct hw_reg *a = info;
+	struct kvmod_riscv_imsic *f = &a->vcpu->arch.imsic;
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->lock, flags);
+	if (f->hw_file && f->hw_cpu == smp_processor_id())
+		a->old = kvmod_riscv_hgei_rmw(f->hw_file, a->isel, a->wmask, a->val);
+	else
+		a->moved = true;
+	spin_unlock_irqrestore(&f->lock, flags);
+}
+
 /**
  * kvmod_riscv_imsic_reg() - userspace access to a file register
- * @vcpu: the vCPU
+ * @vcpu: the vCPU (it may be running)
  * @isel: its siselect number (0x70-0xff)
  * @val: the value read, or to write
  * @set: write when true
+ *
+ * A hardware file is read or written where it is, by an IPI to its CPU.
  *
  * Return: 0, or -EINVAL for a number with no register.
  */
@@ -157,9 +363,30 @@ int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 {
 	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
 	unsigned long flags, old;
+	struct hw_reg a;
 	long r;
+	int cpu;
 
-	spin_lock_irqsave(&f->lock, flags);
+	if (!valid_isel(isel))
+		return -EINVAL;
+	for (;;) {
+		spin_lock_irqsave(&f->lock, flags);
+		if (!f->hw_file)
+			break;
+		cpu = f->hw_cpu;
+		spin_unlock_irqrestore(&f->lock, flags);
+		a = (struct hw_reg){ .vcpu = vcpu, .isel = isel, .wmask = set ? ~0UL : 0,
+				     .val = *val };
+		if (smp_call_function_single(cpu, hw_reg_here, &a, 1)) {
+			detach(vcpu);
+			continue;
+		}
+		if (!a.moved) {
+			if (!set)
+				*val = a.old;
+			return 0;
+		}
+	}
 	r = reg_rmw(vcpu, isel, set ? ~0UL : 0, *val, &old);
 	if (!r && !set)
 		*val = old;
@@ -230,6 +457,7 @@ int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 		kvmod_riscv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
 		return KVMOD_EXIT_GUEST;
 	}
+	vcpu->stat.arch.imsic_sw_access++;
 	if (rd)
 		*kvmod_riscv_gpr(vcpu, rd) = old;
 	vcpu->arch.sw.guest.regs.pc += 4;

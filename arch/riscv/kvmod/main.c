@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "kvmod: " fmt
 
 #include <linux/kvmod_host.h>
+#include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <asm/cpufeature.h>
 #include <asm/csr.h>
@@ -66,6 +67,11 @@ static unsigned int kvmod_riscv_probe_vmid_bits(void)
 	return fls_long(vmid);
 }
 
+static unsigned int imsic_guest_files = UINT_MAX;
+module_param(imsic_guest_files, uint, 0444);
+MODULE_PARM_DESC(imsic_guest_files,
+		 "IMSIC guest interrupt files per CPU that vCPUs may use (0: software files only)");
+
 int kvmod_arch_init(void)
 {
 	if (!riscv_isa_extension_available(NULL, h)) {
@@ -82,6 +88,7 @@ int kvmod_arch_init(void)
 	kvmod_riscv_has_smstateen = riscv_isa_extension_available(NULL, SMSTATEEN);
 	kvmod_riscv_has_ssaia = riscv_isa_extension_available(NULL, SSAIA);
 	kvmod_riscv_pmu_init();
+	kvmod_riscv_hgei_init(imsic_guest_files);
 	pr_info("RISC-V H extension present, guest physical addresses of %u bits, %u VMID bits%s\n",
 		kvmod_riscv_gpa_bits, kvmod_riscv_vmid_bits,
 		kvmod_riscv_has_sstc ? ", Sstc" : "");
@@ -90,6 +97,7 @@ int kvmod_arch_init(void)
 
 void kvmod_arch_exit(void)
 {
+	kvmod_riscv_hgei_exit();
 }
 
 unsigned int kvmod_arch_max_vcpus(void)

@@ -179,6 +179,22 @@ int kvmod_riscv_aia_csr(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,
 void kvmod_riscv_aia_load(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_aia_put(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_destroy(struct kvmod_vcpu *vcpu);
+bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm);
+unsigned int kvmod_riscv_aia_max_ids(void);
+
+/* hgei.c */
+void kvmod_riscv_hgei_init(unsigned int files);
+void kvmod_riscv_hgei_exit(void);
+unsigned int kvmod_riscv_hgei_files(void);
+unsigned int kvmod_riscv_hgei_nr_ids(void);
+unsigned int kvmod_riscv_hgei_alloc(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_hgei_free(unsigned int n);
+void kvmod_riscv_hgei_inject(unsigned int cpu, unsigned int n, u32 id);
+unsigned long kvmod_riscv_hgei_rmw(unsigned int n, unsigned long isel,
+				   unsigned long wmask, unsigned long val);
 void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_inject(struct kvmod_vcpu *vcpu, u32 id);
 int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,

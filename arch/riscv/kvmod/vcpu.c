@@ -60,6 +60,8 @@ static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
 	RISCV_STAT(hstateen_aia_isel_enabled),
 	RISCV_STAT(hstateen_envcfg_enabled),
 	RISCV_STAT(hstateen_sstateen0_enabled),
+	RISCV_STAT(imsic_hw_attach),
+	RISCV_STAT(imsic_sw_access),
 };
 
 static_assert(ARRAY_SIZE(riscv_vcpu_stats) * sizeof(u64) ==
@@ -196,6 +198,7 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
 	kvmod_riscv_pmu_destroy(vcpu);
 	kvmod_riscv_pt_cache_free(vcpu);
 	kvmod_riscv_vector_destroy(vcpu);
+	kvmod_riscv_imsic_destroy(vcpu);
 }
 
 /**
@@ -284,6 +287,9 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 	pending = READ_ONCE(a->irqs_pending);
 	if (kvmod_riscv_timer_pending(vcpu))
 		pending |= BIT(IRQ_VS_TIMER);
+	/* A hardware guest file signalled (hgei.c); the guest sees it as VSEIP. */
+	if (READ_ONCE(a->imsic.hw_wake))
+		pending |= BIT(IRQ_VS_EXT);
 	/*
 	 * vsie holds S-level enable bits, one below their VS-level ones;
 	 * local interrupts (13 and up) keep their numbers.
@@ -326,6 +332,7 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	csr_write(CSR_HVIP, c->hvip);
 	write_hvictl(c->hvip);
 	kvmod_riscv_aia_load(vcpu);
+	kvmod_riscv_imsic_load(vcpu);
 	a->host_scounteren = csr_swap(CSR_SCOUNTEREN, c->scounteren);
 	a->host_senvcfg = csr_swap(CSR_SENVCFG, c->senvcfg);
 	kvmod_riscv_timer_load(vcpu);
@@ -360,6 +367,7 @@ static void vcpu_put(struct kvmod_vcpu *vcpu)
 	c->vsatp = csr_read(CSR_VSATP);
 	c->hvip = csr_read(CSR_HVIP);
 	kvmod_riscv_aia_put(vcpu);
+	kvmod_riscv_imsic_put(vcpu);
 	c->scounteren = csr_swap(CSR_SCOUNTEREN, a->host_scounteren);
 	c->senvcfg = csr_swap(CSR_SENVCFG, a->host_senvcfg);
 	if (kvmod_riscv_has_smstateen)

@@ -142,17 +142,24 @@ struct kvmod_riscv_mmio {
 #define KVMOD_RISCV_IMSIC_MAX_IDS	2048
 
 /**
- * struct kvmod_riscv_imsic - a vCPU's software IMSIC interrupt file
+ * struct kvmod_riscv_imsic - a vCPU's IMSIC interrupt file
  * @lock: the file's state, updated by MSIs from any thread
  * @addr: guest physical address of its MMIO page, or all ones
+ * @hw_file: the hardware guest file holding the state, 0 for none (the
+ *	software file below holds it then)
+ * @hw_cpu: the host CPU whose IMSIC has @hw_file
+ * @hw_wake: @hw_file signalled an interrupt while the vCPU was not running
  * @eidelivery: interrupt delivery enabled (bit 0)
  * @eithreshold: identities at or above it are masked (0: none)
  * @eip: pending identities
  * @eie: enabled identities
  */
 struct kvmod_riscv_imsic {
-	spinlock_t lock;	/* everything below but @addr */
+	spinlock_t lock;	/* everything below but @addr and @hw_wake */
 	u64 addr;
+	unsigned int hw_file;
+	int hw_cpu;
+	bool hw_wake;
 	u32 eidelivery;
 	u32 eithreshold;
 	unsigned long eip[BITS_TO_LONGS(KVMOD_RISCV_IMSIC_MAX_IDS)];
@@ -216,6 +223,8 @@ struct kvmod_riscv_pmu {
  * @hstateen_aia_isel_enabled: hstateen0.AIA_ISEL opened on first access
  * @hstateen_envcfg_enabled: hstateen0.HSENVCFG opened on first access
  * @hstateen_sstateen0_enabled: hstateen0.SSTATEEN0 opened on first access
+ * @imsic_hw_attach: the vCPU's IMSIC state moved into a hardware guest file
+ * @imsic_sw_access: trapped stopei/sireg accesses emulated on the software file
  */
 struct kvmod_arch_vcpu_stat {
 	u64 ecall_exit_stat;
@@ -227,6 +236,8 @@ struct kvmod_arch_vcpu_stat {
 	u64 hstateen_aia_isel_enabled;
 	u64 hstateen_envcfg_enabled;
 	u64 hstateen_sstateen0_enabled;
+	u64 imsic_hw_attach;
+	u64 imsic_sw_access;
 };
 
 struct kvmod_riscv_aia;

@@ -6,9 +6,18 @@
  * KVM_SIGNAL_MSI and through the guest's own IMSIC page, claimed through
  * stopei, with the identities the guest did not enable left pending, and
  * wired sources (KVM_IRQ_LINE) forwarded by the APLIC to the hart the
- * guest programmed.
+ * guest programmed; an MSI waking a vCPU halted in WFI; a file following
+ * its vCPU to another host CPU with what was pending.
+ *
+ * Every case runs twice: with software interrupt files (mode EMUL) and
+ * with the host's hardware guest files (mode HWACCEL; skipped on a host
+ * without them). The vCPU statistics tell which served: hardware files
+ * are attached and the guest's stopei/sireg accesses never trap, software
+ * ones emulate every such access.
  */
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 
 #include "guest.h"
@@ -76,6 +85,19 @@ FIXTURE(aia) {
 	int dev;
 	int vcpu1;
 	struct kvm_run *run1;
+	bool no_hw;
+};
+
+FIXTURE_VARIANT(aia) {
+	uint32_t mode;
+};
+
+FIXTURE_VARIANT_ADD(aia, sw_files) {
+	.mode = KVM_DEV_RISCV_AIA_MODE_EMUL,
+};
+
+FIXTURE_VARIANT_ADD(aia, hw_files) {
+	.mode = KVM_DEV_RISCV_AIA_MODE_HWACCEL,
 };
 
 FIXTURE_SETUP(aia)
@@ -84,6 +106,7 @@ FIXTURE_SETUP(aia)
 	self->dev = -1;
 	self->vcpu1 = -1;
 	self->run1 = NULL;
+	self->no_hw = false;
 }
 
 FIXTURE_TEARDOWN(aia)
@@ -120,11 +143,11 @@ static int create_aia(struct __test_metadata *_metadata, int vm)
  * initialized.
  */
 static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *self,
-		      const char *start, const char *end, uint32_t srcs)
+		      uint32_t mode, const char *start, const char *end, uint32_t srcs)
 {
 	uint64_t addr = 0x0c000000;
-	uint32_t one = 1;
-	int i;
+	uint32_t one = 1, ids = 255;
+	int i, r;
 
 	guest_setup(_metadata, &self->g, start, end);
 	self->vcpu1 = add_vcpu(_metadata, &self->g, 1);
@@ -135,6 +158,13 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	if (self->dev == -ENODEV)
 		return;
 	ASSERT_GE(self->dev, 0);
+	r = attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_MODE, &mode);
+	if (r == EINVAL && mode != KVM_DEV_RISCV_AIA_MODE_EMUL) {
+		self->no_hw = true;
+		return;
+	}
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_IDS, &ids));
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS,
 			  &one));
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_SRCS,
@@ -148,6 +178,41 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	}
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
 			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+}
+
+/* Why the host cannot run a case of this variant, or NULL. */
+static const char *unsupported(struct _test_data_aia *self)
+{
+	if (self->dev == -ENODEV)
+		return "no AIA in this host";
+	if (self->no_hw)
+		return "no hardware guest interrupt files in this host";
+	return NULL;
+}
+
+/* A vCPU's statistic @name. */
+static long long vcpu_stat(int vcpu, const char *name)
+{
+	int fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	long long v;
+
+	if (fd < 0)
+		return -1;
+	v = stat_value(fd, name);
+	close(fd);
+	return v;
+}
+
+/* Which kind of file served @vcpu: hardware ones never trap stopei/sireg. */
+static void check_files(struct __test_metadata *_metadata, uint32_t mode, int vcpu)
+{
+	if (mode == KVM_DEV_RISCV_AIA_MODE_EMUL) {
+		EXPECT_EQ(0, vcpu_stat(vcpu, "imsic_hw_attach"));
+		EXPECT_LT(0, vcpu_stat(vcpu, "imsic_sw_access"));
+	} else {
+		EXPECT_LT(0, vcpu_stat(vcpu, "imsic_hw_attach"));
+		EXPECT_EQ(0, vcpu_stat(vcpu, "imsic_sw_access"));
+	}
 }
 
 static int line(int vm, uint32_t irq, uint32_t level)
@@ -178,9 +243,35 @@ TEST_F(aia, attributes_and_errors)
 	ASSERT_GE(self->dev, 0);
 	EXPECT_EQ(-EEXIST, create_aia(_metadata, self->g.vm));
 
-	/* Defaults, and what values are refused. */
+	/*
+	 * Defaults, and what values are refused. The mode is AUTO by default
+	 * where the host has hardware guest files, and HWACCEL/AUTO are
+	 * refused where it has none (as upstream).
+	 */
 	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
-	EXPECT_EQ(KVM_DEV_RISCV_AIA_MODE_EMUL, v);
+	if (v == KVM_DEV_RISCV_AIA_MODE_AUTO) {
+		v = KVM_DEV_RISCV_AIA_MODE_HWACCEL;
+		EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+				  KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
+		/* Files must fit the hardware ones: 2047 identities do not here. */
+		v = 2047;
+		EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+				       KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
+	} else {
+		EXPECT_EQ(KVM_DEV_RISCV_AIA_MODE_EMUL, v);
+		v = KVM_DEV_RISCV_AIA_MODE_HWACCEL;
+		EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+				       KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
+		v = KVM_DEV_RISCV_AIA_MODE_AUTO;
+		EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+				       KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
+	}
+	v = 3;
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
+			       KVM_DEV_RISCV_AIA_CONFIG_MODE, &v));
+	v = variant->mode;
+	if (attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_MODE, &v))
+		SKIP(return, "no hardware guest interrupt files in this host");
 	v = 64;
 	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, 0,
 			       KVM_DEV_RISCV_AIA_CONFIG_IDS, &v));
@@ -247,9 +338,9 @@ TEST_F(aia, msi_to_each_vcpu)
 	uint64_t smstateen = 0;
 	int vcpus[2];
 
-	setup_aia(_metadata, self, imsic_start, imsic_end, 0);
-	if (self->dev == -ENODEV)
-		SKIP(return, "no AIA in this host");
+	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
 	/* Whether the host has hstateen gates at all. */
 	if (vcpu_reg(self->g.vcpu, KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT |
 		     KVM_REG_RISCV_ISA_SINGLE | KVM_RISCV_ISA_EXT_SMSTATEEN, &smstateen, false))
@@ -281,6 +372,7 @@ TEST_F(aia, msi_to_each_vcpu)
 		EXPECT_EQ(smstateen, stat_value(stats, "hstateen_aia_isel_enabled"));
 		EXPECT_EQ(smstateen, stat_value(stats, "hstateen_imsic_enabled"));
 		close(stats);
+		check_files(_metadata, variant->mode, vcpu);
 	}
 }
 
@@ -288,13 +380,14 @@ TEST_F(aia, msi_through_guest_page)
 {
 	struct kvm_run *run;
 
-	setup_aia(_metadata, self, imsic_self_start, imsic_self_end, 0);
-	if (self->dev == -ENODEV)
-		SKIP(return, "no AIA in this host");
+	setup_aia(_metadata, self, variant->mode, imsic_self_start, imsic_self_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
 	/* The guest's store to its IMSIC page is handled in the kernel. */
 	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
 	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+	check_files(_metadata, variant->mode, self->g.vcpu);
 }
 
 TEST_F(aia, aplic_sources_to_harts)
@@ -303,9 +396,9 @@ TEST_F(aia, aplic_sources_to_harts)
 	uint64_t eip = 0;
 	uint32_t v = 0;
 
-	setup_aia(_metadata, self, aplic_start, aplic_end, 4);
-	if (self->dev == -ENODEV)
-		SKIP(return, "no AIA in this host");
+	setup_aia(_metadata, self, variant->mode, aplic_start, aplic_end, 4);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
 	EXPECT_EQ(EINVAL, line(self->g.vm, 0, 1));
 	EXPECT_EQ(EINVAL, line(self->g.vm, 5, 1));
@@ -367,9 +460,9 @@ TEST_F(aia, irqfd_and_gsi_routing)
 	uint64_t eip = 0, one = 1;
 	int efd, efd2;
 
-	setup_aia(_metadata, self, aplic_start, aplic_end, 4);
-	if (self->dev == -ENODEV)
-		SKIP(return, "no AIA in this host");
+	setup_aia(_metadata, self, variant->mode, aplic_start, aplic_end, 4);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
 	EXPECT_EQ(1, ioctl(self->g.vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD));
 	EXPECT_EQ(4096, ioctl(self->g.vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
@@ -411,6 +504,98 @@ TEST_F(aia, irqfd_and_gsi_routing)
 
 	close(efd);
 	close(efd2);	/* still assigned: goes with the hang-up, or with the VM */
+}
+
+/**
+ * struct sender - sends an MSI to a halted vCPU, then watches the clock
+ * @vm: the VM
+ * @main: the thread in KVM_RUN
+ * @done: KVM_RUN returned
+ */
+struct sender {
+	int vm;
+	pthread_t main;
+	bool done;
+};
+
+static void *send_msi(void *arg)
+{
+	struct sender *s = arg;
+	int i;
+
+	usleep(200000);			/* the vCPU is in WFI by now */
+	msi(s->vm, IMSIC_BASE, 5);
+	/* Not woken within 5 s: end KVM_RUN with a signal (the test fails). */
+	for (i = 0; i < 50 && !__atomic_load_n(&s->done, __ATOMIC_ACQUIRE); i++)
+		usleep(100000);
+	if (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+		pthread_kill(s->main, SIGUSR1);
+	return NULL;
+}
+
+static void no_op(int sig)
+{
+}
+
+TEST_F(aia, msi_wakes_halted_vcpu)
+{
+	struct sender s;
+	struct kvm_run *run;
+	pthread_t t;
+
+	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	signal(SIGUSR1, no_op);
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	/* KVM_RUN: the guest halts in WFI; an MSI from another thread wakes it. */
+	s = (struct sender){ .vm = self->g.vm, .main = pthread_self() };
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_msi, &s));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	__atomic_store_n(&s.done, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	EXPECT_EQ((5 << 16) | 5, run->riscv_sbi.args[0]);
+	EXPECT_LT(0, vcpu_stat(self->g.vcpu, "halt_wakeup"));
+	check_files(_metadata, variant->mode, self->g.vcpu);
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+TEST_F(aia, file_follows_vcpu_to_another_cpu)
+{
+	struct kvm_run *run;
+	uint64_t eip = 0;
+	long long attached;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one host CPU");
+	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	ASSERT_EQ(0, pin(0));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	attached = vcpu_stat(self->g.vcpu, "imsic_hw_attach");
+	/* Pending in the file on CPU 0: 7 (not enabled) and 5. */
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 7));
+	EXPECT_EQ(0, pin(1));
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+	/* On CPU 1 the guest takes 5; 7 is still pending there. */
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((5 << 16) | 5, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, 0x80), &eip));
+	EXPECT_EQ(1 << 7, eip);
+	/* A hardware file of CPU 1 took over from CPU 0's. */
+	if (variant->mode != KVM_DEV_RISCV_AIA_MODE_EMUL)
+		EXPECT_EQ(attached + 1, vcpu_stat(self->g.vcpu, "imsic_hw_attach"));
+	check_files(_metadata, variant->mode, self->g.vcpu);
 }
 
 TEST_HARNESS_MAIN
