@@ -3,8 +3,10 @@
 # make bench: exit round trips (tools/kvmod-bench) and a Linux guest's boot
 # to power-off (kvmod-vmm, the same guest kernel and initramfs on both) on
 # kvmod and on upstream KVM built from the same kernel source, booted on the
-# same QEMU one after the other in this run. Prints each benchmark's time on
-# both and the ratio kvmod/upstream (below 1.0: kvmod is faster), and writes
+# same QEMU in this run: KVMOD_BENCH_ROUNDS rounds (default 3), each
+# booting upstream then kvmod, so that machine noise hits both alike. Prints
+# each benchmark's median over the rounds on both, the ratio kvmod/upstream
+# (below 1.0: kvmod is faster) and the spread of kvmod's rounds, and writes
 # build/results/bench-ARCH.txt.
 #
 # Usage: bench.sh ARCH...   (riscv only so far)
@@ -14,6 +16,7 @@
 . "$KVMOD_ROOT/scripts/kvmod/testhost.sh"
 
 ITERS=${KVMOD_BENCH_ITERS:-20000}
+ROUNDS=${KVMOD_BENCH_ROUNDS:-3}
 RESULTS=$KVMOD_BUILD/results
 mkdir -p "$RESULTS"
 th_lock
@@ -60,22 +63,42 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'
 }
 
+# Median per benchmark of "NAME NS EXITS" lines: prints "NAME NS EXITS MIN MAX".
+medians() {
+	sort -k1,1 -k2,2n "$1" | awk '
+	function flush() {
+		if (n) printf "%s %s %s %s %s\n", name, v[int((n + 1) / 2)], e[int((n + 1) / 2)], v[1], v[n]
+	}
+	$1 != name { flush(); name = $1; n = 0 }
+	{ n++; v[n] = $2; e[n] = $3 }
+	END { flush() }'
+}
+
 for arch in "$@"; do
 	[ "$arch" = riscv ] || { log "bench: no benchmark for $arch yet"; continue; }
 	kvmod_arch_setup "$arch"
+	raw=$KVMOD_BUILD/$arch/bench-raw
+	rm -rf "$raw"
+	mkdir -p "$raw"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		log "bench $arch: round $round of $ROUNDS"
+		bench_boot "$arch" upstream >> "$raw/upstream"
+		bench_boot "$arch" kvmod >> "$raw/kvmod"
+	done
 	declare -A up=() upx=()
-	while read -r name ns ex; do
+	while read -r name ns ex _; do
 		up[$name]=$ns
 		upx[$name]=$ex
-	done < <(bench_boot "$arch" upstream)
+	done < <(medians "$raw/upstream")
 	{
 		# Exits: the vCPU's "exits" statistic over the whole run.
-		printf '%-13s %12s %12s %7s %12s %12s\n' benchmark "kvmod ns" \
-			"upstream ns" ratio "kvmod exits" "upstr. exits"
-		while read -r name ns ex; do
-			printf '%-13s %12s %12s %7s %12s %12s\n' "$name" "$ns" \
+		echo "# medians of $ROUNDS rounds; kvmod range: its fastest and slowest round"
+		printf '%-13s %12s %12s %7s %12s %12s %25s\n' benchmark "kvmod ns" \
+			"upstream ns" ratio "kvmod exits" "upstr. exits" "kvmod range"
+		while read -r name ns ex lo hi; do
+			printf '%-13s %12s %12s %7s %12s %12s %25s\n' "$name" "$ns" \
 				"${up[$name]:-?}" "$(ratio "$ns" "${up[$name]:-0}")" \
-				"$ex" "${upx[$name]:-?}"
-		done < <(bench_boot "$arch" kvmod)
+				"$ex" "${upx[$name]:-?}" "$lo-$hi"
+		done < <(medians "$raw/kvmod")
 	} | tee "$RESULTS/bench-$arch.txt"
 done

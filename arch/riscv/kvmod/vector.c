@@ -115,6 +115,57 @@ void kvmod_riscv_vector_load(struct kvmod_vcpu *vcpu)
 	riscv_v_vstate_set_restore(current, regs);
 }
 
+/*
+ * The register file moves with whole-register loads and stores, which
+ * need neither vl nor vtype: a vsetvl only when the guest's differ from the
+ * CPU's. (The kernel's helpers switch vtype to e8/m8 and back on every
+ * move; on QEMU that made an MMIO exit round trip 25% slower.) vstart
+ * must be 0 while they run, as they honour it.
+ */
+static void vregs_restore(const struct __riscv_v_ext_state *v)
+{
+	unsigned long step = v->vlenb * 8;
+	void *p = v->datap;
+
+	riscv_v_enable();
+	csr_write(CSR_VSTART, 0);
+	asm volatile(".option push\n.option arch, +zve32x\n"
+		     "vl8re8.v v0, (%0)\n add %0, %0, %1\n"
+		     "vl8re8.v v8, (%0)\n add %0, %0, %1\n"
+		     "vl8re8.v v16, (%0)\n add %0, %0, %1\n"
+		     "vl8re8.v v24, (%0)\n"
+		     ".option pop\n"
+		     : "+r"(p) : "r"(step) : "memory");
+	if (csr_read(CSR_VL) != v->vl || csr_read(CSR_VTYPE) != v->vtype)
+		asm volatile(".option push\n.option arch, +zve32x\n"
+			     "vsetvl x0, %0, %1\n.option pop\n"
+			     : : "r"(v->vl), "r"(v->vtype));
+	csr_write(CSR_VCSR, v->vcsr);
+	csr_write(CSR_VSTART, v->vstart);
+	riscv_v_disable();
+}
+
+static void vregs_save(struct __riscv_v_ext_state *v)
+{
+	unsigned long step = v->vlenb * 8;
+	void *p = v->datap;
+
+	riscv_v_enable();
+	v->vstart = csr_read(CSR_VSTART);
+	v->vl = csr_read(CSR_VL);
+	v->vtype = csr_read(CSR_VTYPE);
+	v->vcsr = csr_read(CSR_VCSR);
+	csr_write(CSR_VSTART, 0);
+	asm volatile(".option push\n.option arch, +zve32x\n"
+		     "vs8r.v v0, (%0)\n add %0, %0, %1\n"
+		     "vs8r.v v8, (%0)\n add %0, %0, %1\n"
+		     "vs8r.v v16, (%0)\n add %0, %0, %1\n"
+		     "vs8r.v v24, (%0)\n"
+		     ".option pop\n"
+		     : "+r"(p) : "r"(step) : "memory");
+	riscv_v_disable();
+}
+
 /**
  * kvmod_riscv_vector_enter() - put the guest's registers in the CPU
  * @vcpu: the vCPU; interrupts are off
@@ -122,7 +173,7 @@ void kvmod_riscv_vector_load(struct kvmod_vcpu *vcpu)
 void kvmod_riscv_vector_enter(struct kvmod_vcpu *vcpu)
 {
 	if (kvmod_riscv_vector_enabled(vcpu))
-		__riscv_v_vstate_restore(&vcpu->arch.vector, vcpu->arch.vector.datap);
+		vregs_restore(&vcpu->arch.vector);
 }
 
 /**
@@ -135,7 +186,7 @@ void kvmod_riscv_vector_exit(struct kvmod_vcpu *vcpu)
 
 	if (!kvmod_riscv_vector_enabled(vcpu) || (*sstatus & SR_VS) != SR_VS_DIRTY)
 		return;
-	__riscv_v_vstate_save(&vcpu->arch.vector, vcpu->arch.vector.datap);
+	vregs_save(&vcpu->arch.vector);
 	*sstatus = (*sstatus & ~SR_VS) | SR_VS_CLEAN;
 }
 
