@@ -80,11 +80,16 @@ GUEST_CODE(aplic,
 	   ".balign 4\n"
 	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
 
+#define MORE_VCPUS	6
+
 FIXTURE(aia) {
 	struct guest g;
 	int dev;
 	int vcpu1;
 	struct kvm_run *run1;
+	int more[MORE_VCPUS];		/* vCPUs 2.. when a case asks for them */
+	struct kvm_run *more_run[MORE_VCPUS];
+	int nr_more;
 	bool no_hw;
 };
 
@@ -106,11 +111,18 @@ FIXTURE_SETUP(aia)
 	self->dev = -1;
 	self->vcpu1 = -1;
 	self->run1 = NULL;
+	self->nr_more = 0;
 	self->no_hw = false;
 }
 
 FIXTURE_TEARDOWN(aia)
 {
+	int i;
+
+	for (i = 0; i < self->nr_more; i++) {
+		munmap(self->more_run[i], self->g.run_size);
+		close(self->more[i]);
+	}
 	if (self->run1)
 		munmap(self->run1, self->g.run_size);
 	if (self->vcpu1 >= 0)
@@ -138,15 +150,16 @@ static int create_aia(struct __test_metadata *_metadata, int vm)
 }
 
 /*
- * VM with vCPUs 0 and 1, the AIA set up with their IMSIC pages (hart
- * index = vCPU index), @srcs wired sources with the APLIC at 0x0c000000,
- * initialized.
+ * VM with vCPUs 0 and 1 (and @more after them), the AIA set up with their
+ * IMSIC pages (hart index = vCPU index), @srcs wired sources with the
+ * APLIC at 0x0c000000, initialized.
  */
-static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *self,
-		      uint32_t mode, const char *start, const char *end, uint32_t srcs)
+static void setup_aia_n(struct __test_metadata *_metadata, struct _test_data_aia *self,
+			uint32_t mode, const char *start, const char *end, uint32_t srcs,
+			int more)
 {
 	uint64_t addr = 0x0c000000;
-	uint32_t one = 1, ids = 255;
+	uint32_t hart_bits = more ? 3 : 1, ids = 255;
 	int i, r;
 
 	guest_setup(_metadata, &self->g, start, end);
@@ -154,6 +167,13 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	self->run1 = mmap(NULL, self->g.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  self->vcpu1, 0);
 	ASSERT_NE(MAP_FAILED, self->run1);
+	for (i = 0; i < more && i < MORE_VCPUS; i++) {
+		self->more[i] = add_vcpu(_metadata, &self->g, 2 + i);
+		self->more_run[i] = mmap(NULL, self->g.run_size, PROT_READ | PROT_WRITE,
+					 MAP_SHARED, self->more[i], 0);
+		ASSERT_NE(MAP_FAILED, self->more_run[i]);
+		self->nr_more++;
+	}
 	self->dev = create_aia(_metadata, self->g.vm);
 	if (self->dev == -ENODEV)
 		return;
@@ -166,18 +186,24 @@ static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *
 	ASSERT_EQ(0, r);
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_IDS, &ids));
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS,
-			  &one));
+			  &hart_bits));
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_SRCS,
 			  &srcs));
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			  KVM_DEV_RISCV_AIA_ADDR_APLIC, &addr));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 + self->nr_more; i++) {
 		addr = IMSIC_BASE + i * 0x1000;
 		ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 				  KVM_DEV_RISCV_AIA_ADDR_IMSIC(i), &addr));
 	}
 	ASSERT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
 			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+}
+
+static void setup_aia(struct __test_metadata *_metadata, struct _test_data_aia *self,
+		      uint32_t mode, const char *start, const char *end, uint32_t srcs)
+{
+	setup_aia_n(_metadata, self, mode, start, end, srcs, 0);
 }
 
 /* Why the host cannot run a case of this variant, or NULL. */
@@ -596,6 +622,58 @@ TEST_F(aia, file_follows_vcpu_to_another_cpu)
 	if (variant->mode != KVM_DEV_RISCV_AIA_MODE_EMUL)
 		EXPECT_EQ(attached + 1, vcpu_stat(self->g.vcpu, "imsic_hw_attach"));
 	check_files(_metadata, variant->mode, self->g.vcpu);
+}
+
+/*
+ * Eight vCPUs on one host CPU: with hardware files, as many as that CPU
+ * has get one and the others keep software files; every vCPU gets its
+ * MSIs either way.
+ */
+TEST_F(aia, software_files_when_hardware_ones_run_out)
+{
+	int vcpus[2 + MORE_VCPUS], i, n = 2 + MORE_VCPUS, on_hw = 0;
+	struct kvm_run *runs[2 + MORE_VCPUS], *run;
+
+	setup_aia_n(_metadata, self, variant->mode, imsic_start, imsic_end, 0, MORE_VCPUS);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	ASSERT_EQ(0, pin(0));
+	vcpus[0] = self->g.vcpu;
+	runs[0] = self->g.run;
+	vcpus[1] = self->vcpu1;
+	runs[1] = self->run1;
+	for (i = 0; i < MORE_VCPUS; i++) {
+		vcpus[2 + i] = self->more[i];
+		runs[2 + i] = self->more_run[i];
+	}
+	/* Each runs once (keeping what file it got), then takes an MSI. */
+	for (i = 0; i < n; i++) {
+		if (i)
+			ASSERT_EQ(0, ioctl(vcpus[i], KVM_SET_MP_STATE,
+					   &(struct kvm_mp_state){ .mp_state = KVM_MP_STATE_RUNNABLE }));
+		guest_report(_metadata, &self->g, vcpus[i], runs[i], 1);
+	}
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + i * 0x1000, 5));
+		run = guest_report(_metadata, &self->g, vcpus[i], runs[i], 2);
+		EXPECT_EQ((5 << 16) | 5, run->riscv_sbi.args[0]);
+		if (vcpu_stat(vcpus[i], "imsic_hw_attach") > 0) {
+			on_hw++;
+			EXPECT_EQ(0, vcpu_stat(vcpus[i], "imsic_sw_access"));
+		} else {
+			EXPECT_LT(0, vcpu_stat(vcpus[i], "imsic_sw_access"));
+		}
+	}
+	if (variant->mode == KVM_DEV_RISCV_AIA_MODE_EMUL) {
+		EXPECT_EQ(0, on_hw);
+	} else {
+		/* The first vCPUs took the CPU's files; the rest had to do without. */
+		EXPECT_LT(0, on_hw);
+		if (on_hw == n)
+			SKIP(return, "this host CPU has %d or more guest files", n);
+		for (i = 0; i < n; i++)
+			EXPECT_EQ(i < on_hw, vcpu_stat(vcpus[i], "imsic_hw_attach") > 0);
+	}
 }
 
 TEST_HARNESS_MAIN
