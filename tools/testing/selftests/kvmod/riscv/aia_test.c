@@ -648,9 +648,10 @@ TEST_F(aia, software_files_when_hardware_ones_run_out)
 	}
 	/* Each runs once (keeping what file it got), then takes an MSI. */
 	for (i = 0; i < n; i++) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
 		if (i)
-			ASSERT_EQ(0, ioctl(vcpus[i], KVM_SET_MP_STATE,
-					   &(struct kvm_mp_state){ .mp_state = KVM_MP_STATE_RUNNABLE }));
+			ASSERT_EQ(0, ioctl(vcpus[i], KVM_SET_MP_STATE, &mp));
 		guest_report(_metadata, &self->g, vcpus[i], runs[i], 1);
 	}
 	for (i = 0; i < n; i++) {
