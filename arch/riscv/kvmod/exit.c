@@ -23,8 +23,12 @@ static int guest_page_fault(struct kvmod_vcpu *vcpu)
 	bool write = cause == EXC_STORE_GUEST_PAGE_FAULT;
 	u64 gpa = ((u64)a->sw.htval << 2) | (a->sw.stval & 3);
 
-	/* Writes to read-only slots go the MMIO way, like unbacked ones. */
-	if (kvmod_gpa_is_memory(vm, gpa, 1, write)) {
+	/*
+	 * Writes to read-only slots go the MMIO way, like unbacked ones; the
+	 * page of a hardware interrupt file is mapped to it (the slow path).
+	 */
+	if (kvmod_gpa_is_memory(vm, gpa, 1, write) ||
+	    (cause != EXC_INST_GUEST_PAGE_FAULT && kvmod_riscv_imsic_hw_page(vm, gpa))) {
 		a->fault_gpa = gpa;
 		a->fault_write = write;
 		a->fault_pending = true;

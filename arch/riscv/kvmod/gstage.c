@@ -366,8 +366,13 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	idx = srcu_read_lock(&vm->srcu);
 	r = KVMOD_EXIT_GUEST;
 	slot = kvmod_memslot_find(&vm->memslots[0], gfn, 1);
-	/* Deleted or made read-only meanwhile: the refault takes the MMIO path. */
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
+	/* Not memory: a page of a hardware interrupt file, perhaps (imsic.c). */
+	if (!slot) {
+		srcu_read_unlock(&vm->srcu, idx);
+		return kvmod_riscv_imsic_map_page(vcpu, gpa);
+	}
+	/* Made read-only meanwhile: the refault takes the MMIO path. */
+	if (write && (slot->flags & KVM_MEM_READONLY))
 		goto out;
 	hva = kvmod_memslot_hva(slot, gfn);
 	seq = kvmod_mmu_seq_begin(vm);
@@ -408,6 +413,39 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 out:
 	srcu_read_unlock(&vm->srcu, idx);
 	return r;
+}
+
+/**
+ * kvmod_riscv_gstage_map_device() - map a guest page to a device page
+ * @vcpu: the faulting vCPU, outside the guest and preemptible
+ * @gpa: the guest page (outside every memory slot)
+ * @valid: called with mmu_lock held: whether @pa is still what @gpa shows
+ * @arg: its argument
+ * @pa: the device page, written by the guest's stores directly
+ *
+ * Unmapping is the caller's too: kvmod_arch_unmap_gfn_range() and a flush,
+ * under mmu_lock, after which @valid must say no.
+ *
+ * Return: %KVMOD_EXIT_GUEST to retry the access; -ENOMEM.
+ */
+int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
+				  bool (*valid)(void *arg), void *arg, phys_addr_t pa)
+{
+	struct kvmod_vm *vm = vcpu->vm;
+	int r = pt_cache_topup(vcpu);
+
+	if (r)
+		return r;
+	spin_lock(&vm->mmu_lock);
+	if (valid(arg)) {
+		/* Stores and loads (zero on IMSIC pages), never instructions. */
+		set_leaf(vcpu, gpa, pa >> PAGE_SHIFT, GPTE_V | GPTE_R | GPTE_W | GPTE_U |
+			 GPTE_A | GPTE_D, 0);
+		vcpu->arch.flush_gpa = gpa;
+		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return KVMOD_EXIT_GUEST;
 }
 
 /**

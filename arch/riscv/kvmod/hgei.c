@@ -243,6 +243,18 @@ void kvmod_riscv_hgei_inject(unsigned int cpu, unsigned int n, u32 id)
 }
 
 /**
+ * kvmod_riscv_hgei_pa() - physical address of file @n of @cpu
+ * @cpu: the CPU
+ * @n: the file
+ *
+ * Return: the address of its page, which a guest's stores may reach directly.
+ */
+phys_addr_t kvmod_riscv_hgei_pa(unsigned int cpu, unsigned int n)
+{
+	return per_cpu_ptr(&hgei_pools, cpu)->pa + n * IMSIC_MMIO_PAGE_SZ;
+}
+
+/**
  * kvmod_riscv_hgei_rmw() - a register of file @n of this CPU
  * @n: the file
  * @isel: its indirect register number (IMSIC_EIDELIVERY ... IMSIC_EIE63)

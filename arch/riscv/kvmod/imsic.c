@@ -120,9 +120,25 @@ static void detach_here(void *info)
 	spin_unlock_irqrestore(&f->lock, flags);
 }
 
+/* No more guest stores straight into the hardware file's page. */
+static void unmap_page(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
+	struct kvmod_vm *vm = vcpu->vm;
+	u64 gfn = f->addr >> PAGE_SHIFT;
+
+	spin_lock(&vm->mmu_lock);
+	WRITE_ONCE(f->map_ok, false);
+	if (f->addr != KVMOD_RISCV_AIA_NO_ADDR && kvmod_arch_unmap_gfn_range(vm, gfn, gfn + 1))
+		kvmod_mmu_flush(vm);
+	spin_unlock(&vm->mmu_lock);
+}
+
 /*
- * The state into the software file, wherever it is. Interrupts on; the
- * vCPU is not running.
+ * The state into the software file, wherever it is: first no guest store
+ * can reach the hardware file (they trap and are injected, in order, under
+ * the lock), then its CPU empties it. Interrupts on; the vCPU is not
+ * running.
  */
 static void detach(struct kvmod_vcpu *vcpu)
 {
@@ -132,6 +148,7 @@ static void detach(struct kvmod_vcpu *vcpu)
 
 	if (!READ_ONCE(f->hw_file))
 		return;
+	unmap_page(vcpu);
 	if (!smp_call_function_single(cpu, detach_here, vcpu, 1))
 		return;
 	/* The CPU went offline with the file: its state is gone with it. */
@@ -174,10 +191,14 @@ void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu)
 		if (n) {
 			spin_lock_irqsave(&f->lock, flags);
 			hw_restore(vcpu, n);
-			f->hw_file = n;
-			f->hw_cpu = cpu;
+			WRITE_ONCE(f->hw_cpu, cpu);
+			WRITE_ONCE(f->hw_file, n);
 			update(vcpu);
 			spin_unlock_irqrestore(&f->lock, flags);
+			/* Guest stores may go straight to it from now on. */
+			spin_lock(&vcpu->vm->mmu_lock);
+			WRITE_ONCE(f->map_ok, true);
+			spin_unlock(&vcpu->vm->mmu_lock);
 			vcpu->stat.arch.imsic_hw_attach++;
 		}
 	}
@@ -186,6 +207,90 @@ void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu)
 		csr_clear(CSR_HGEIE, BIT(f->hw_file));
 		*hstatus |= (unsigned long)f->hw_file << HSTATUS_VGEIN_SHIFT;
 	}
+}
+
+/* The vCPU whose file has its page at @gpa, or NULL. */
+static struct kvmod_vcpu *page_owner(struct kvmod_vm *vm, u64 gpa)
+{
+	u64 page = gpa & ~(u64)(IMSIC_MMIO_PAGE_SZ - 1);
+	struct kvmod_vcpu *v;
+	unsigned long i;
+
+	xa_for_each(&vm->vcpus, i, v)
+		if (v->arch.imsic.addr == page)
+			return v;
+	return NULL;
+}
+
+/**
+ * kvmod_riscv_imsic_hw_page() - whether @gpa is a hardware file's page now
+ * @vm: the VM
+ * @gpa: a faulting guest address outside memory
+ *
+ * A hint, from any context: kvmod_riscv_imsic_map_page() decides.
+ *
+ * Return: true when a guest access there should map the page.
+ */
+bool kvmod_riscv_imsic_hw_page(struct kvmod_vm *vm, u64 gpa)
+{
+	struct kvmod_vcpu *v;
+
+	if (!kvmod_riscv_aia_hw_mode(vm))
+		return false;
+	v = page_owner(vm, gpa);
+	return v && READ_ONCE(v->arch.imsic.map_ok);
+}
+
+/**
+ * struct map_check - what a page mapping is made for
+ * @f: the file
+ * @n: its hardware file then
+ * @cpu: and that file's CPU
+ */
+struct map_check {
+	struct kvmod_riscv_imsic *f;
+	unsigned int n;
+	int cpu;
+};
+
+/* Under mmu_lock: the file is still there and may be mapped. */
+static bool map_still_valid(void *arg)
+{
+	struct map_check *c = arg;
+
+	return READ_ONCE(c->f->map_ok) && READ_ONCE(c->f->hw_file) == c->n &&
+	       READ_ONCE(c->f->hw_cpu) == c->cpu;
+}
+
+/**
+ * kvmod_riscv_imsic_map_page() - map a hardware file's page for the guest
+ * @vcpu: the vCPU that faulted on it (preemptible)
+ * @gpa: the faulting address
+ *
+ * MSIs the guest stores there then reach the file without exits (IPIs
+ * between vCPUs, mostly). The mapping goes before the file does (detach()).
+ *
+ * Return: %KVMOD_EXIT_GUEST to retry the access (which takes the MMIO path
+ * if the file moved meanwhile); -ENOMEM.
+ */
+int kvmod_riscv_imsic_map_page(struct kvmod_vcpu *vcpu, u64 gpa)
+{
+	struct kvmod_vcpu *owner;
+	struct map_check c;
+
+	if (!kvmod_riscv_aia_hw_mode(vcpu->vm))
+		return KVMOD_EXIT_GUEST;
+	owner = page_owner(vcpu->vm, gpa);
+	if (!owner)
+		return KVMOD_EXIT_GUEST;
+	c.f = &owner->arch.imsic;
+	c.cpu = READ_ONCE(c.f->hw_cpu);
+	c.n = READ_ONCE(c.f->hw_file);
+	if (!c.n || c.cpu < 0)
+		return KVMOD_EXIT_GUEST;
+	return kvmod_riscv_gstage_map_device(vcpu, gpa & ~(u64)(IMSIC_MMIO_PAGE_SZ - 1),
+					     map_still_valid, &c,
+					     kvmod_riscv_hgei_pa(c.cpu, c.n));
 }
 
 /**

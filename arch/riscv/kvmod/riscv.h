@@ -35,6 +35,8 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm);
 void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm);
 int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu);
+int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
+				  bool (*valid)(void *arg), void *arg, phys_addr_t pa);
 void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu);
 u64 kvmod_riscv_new_serial(void);
 
@@ -182,6 +184,8 @@ void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_destroy(struct kvmod_vcpu *vcpu);
+bool kvmod_riscv_imsic_hw_page(struct kvmod_vm *vm, u64 gpa);
+int kvmod_riscv_imsic_map_page(struct kvmod_vcpu *vcpu, u64 gpa);
 bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm);
 unsigned int kvmod_riscv_aia_max_ids(void);
 
@@ -193,6 +197,7 @@ unsigned int kvmod_riscv_hgei_nr_ids(void);
 unsigned int kvmod_riscv_hgei_alloc(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_hgei_free(unsigned int n);
 void kvmod_riscv_hgei_inject(unsigned int cpu, unsigned int n, u32 id);
+phys_addr_t kvmod_riscv_hgei_pa(unsigned int cpu, unsigned int n);
 unsigned long kvmod_riscv_hgei_rmw(unsigned int n, unsigned long isel,
 				   unsigned long wmask, unsigned long val);
 void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu);

@@ -149,6 +149,8 @@ struct kvmod_riscv_mmio {
  *	software file below holds it then)
  * @hw_cpu: the host CPU whose IMSIC has @hw_file
  * @hw_wake: @hw_file signalled an interrupt while the vCPU was not running
+ * @map_ok: the G-stage may map @addr to @hw_file's page (under the VM's
+ *	mmu_lock: cleared, and the page unmapped, before the file goes)
  * @eidelivery: interrupt delivery enabled (bit 0)
  * @eithreshold: identities at or above it are masked (0: none)
  * @eip: pending identities
@@ -160,6 +162,7 @@ struct kvmod_riscv_imsic {
 	unsigned int hw_file;
 	int hw_cpu;
 	bool hw_wake;
+	bool map_ok;
 	u32 eidelivery;
 	u32 eithreshold;
 	unsigned long eip[BITS_TO_LONGS(KVMOD_RISCV_IMSIC_MAX_IDS)];

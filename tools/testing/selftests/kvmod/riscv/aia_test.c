@@ -7,7 +7,8 @@
  * stopei, with the identities the guest did not enable left pending, and
  * wired sources (KVM_IRQ_LINE) forwarded by the APLIC to the hart the
  * guest programmed; an MSI waking a vCPU halted in WFI; a file following
- * its vCPU to another host CPU with what was pending.
+ * its vCPU to another host CPU with what was pending (and the guest's
+ * stores to its page following it too).
  *
  * Every case runs twice: with software interrupt files (mode EMUL) and
  * with the host's hardware guest files (mode HWACCEL; skipped on a host
@@ -59,6 +60,17 @@ GUEST_CODE(imsic_self,
 	   "1: wfi\n j 1b\n"
 	   ".balign 4\n"
 	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2) "sret\n");
+
+/* The same, sending itself identity 9 again after each interrupt. */
+GUEST_CODE(imsic_self_loop,
+	   "lla t0, 9f\n csrw stvec, t0\n"
+	   FILE_ON
+	   G_REPORT(1)
+	   "csrsi sstatus, 2\n"
+	   "1: li t0, " IMSIC_STR "\n li t1, 9\n sw t1, 0(t0)\n 2: wfi\n j 2b\n"
+	   ".balign 4\n"
+	   "9: csrrw a0, 0x15c, zero\n" G_REPORT(2)
+	   "lla t0, 1b\n csrw sepc, t0\n sret\n");
 
 /*
  * Hart 0 programs the APLIC at 0x0c000000 (MSI mode): source 1 level-high
@@ -410,10 +422,16 @@ TEST_F(aia, msi_through_guest_page)
 	if (unsupported(self))
 		SKIP(return, "%s", unsupported(self));
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
-	/* The guest's store to its IMSIC page is handled in the kernel. */
+	/*
+	 * The guest's store to its IMSIC page is handled in the kernel: by
+	 * the MMIO bus for a software file, by the hardware file itself,
+	 * mapped into the guest, without an exit.
+	 */
 	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
 	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
 	check_files(_metadata, variant->mode, self->g.vcpu);
+	EXPECT_EQ(variant->mode == KVM_DEV_RISCV_AIA_MODE_EMUL,
+		  vcpu_stat(self->g.vcpu, "mmio_exit_kernel"));
 }
 
 TEST_F(aia, aplic_sources_to_harts)
@@ -675,6 +693,31 @@ TEST_F(aia, software_files_when_hardware_ones_run_out)
 		for (i = 0; i < n; i++)
 			EXPECT_EQ(i < on_hw, vcpu_stat(vcpus[i], "imsic_hw_attach") > 0);
 	}
+}
+
+/*
+ * The guest's stores to its page reach its file on CPU 0, then (the page
+ * remapped) on CPU 1: with hardware files, none of them exits.
+ */
+TEST_F(aia, guest_stores_follow_file_to_another_cpu)
+{
+	struct kvm_run *run;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one host CPU");
+	setup_aia(_metadata, self, variant->mode, imsic_self_loop_start, imsic_self_loop_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	ASSERT_EQ(0, pin(0));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+	ASSERT_EQ(0, pin(1));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+	check_files(_metadata, variant->mode, self->g.vcpu);
+	EXPECT_EQ(variant->mode == KVM_DEV_RISCV_AIA_MODE_EMUL ? 2 : 0,
+		  vcpu_stat(self->g.vcpu, "mmio_exit_kernel"));
 }
 
 TEST_HARNESS_MAIN
