@@ -13,12 +13,14 @@
  * supervisor guest external interrupt (SGEI): a file of a vCPU that is not
  * running got an interrupt, so the vCPU is woken.
  *
- * Files are set up once at module load for the CPUs online then; a CPU
- * coming online later has none (its vCPUs use software files).
+ * Pools follow CPU hotplug: a CPU coming online gets one (if its hgeie has
+ * as many files as the others), a CPU going offline first moves every
+ * vCPU state in its files back into software files.
  */
 
 #define pr_fmt(fmt) "kvmod: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/irq.h>
@@ -48,10 +50,12 @@ struct hgei_pool {
 };
 
 static DEFINE_PER_CPU(struct hgei_pool, hgei_pools);
+static const struct imsic_global_config *hgei_gc;
 static unsigned int hgei_nr;		/* files per CPU, 0: none */
 static unsigned int hgei_nr_ids;	/* identities of each file */
 static int sgei_irq;
-static cpumask_t hgei_cpus;		/* CPUs whose pool is set up */
+static int hgei_cpuhp;			/* the hotplug state, once set up */
+static cpumask_t hgei_cpus;		/* CPUs whose pool takes allocations */
 
 /**
  * kvmod_riscv_hgei_files() - hardware guest files per host CPU
@@ -95,21 +99,71 @@ static irqreturn_t sgei_handler(int irq, void *dev)
 }
 
 /*
- * SGEI's enable bit is in hie, not sie (which the INTC driver's unmask
- * writes): set both.
+ * A CPU comes online (or is online at load): its pool, if its hgeie has
+ * the files the others have, and its SGEI. SGEI's enable bit is in hie,
+ * not sie (which the INTC driver's unmask writes): both are set.
  */
-static void sgei_enable(void *info)
+static int hgei_cpu_up(unsigned int cpu)
 {
+	struct hgei_pool *pool = per_cpu_ptr(&hgei_pools, cpu);
+	unsigned long flags;
+
+	csr_write(CSR_HGEIE, -1UL);
+	if ((csr_read(CSR_HGEIE) & GENMASK(hgei_nr, 1)) != GENMASK(hgei_nr, 1)) {
+		csr_write(CSR_HGEIE, 0);
+		return 0;	/* its vCPUs use software files */
+	}
 	csr_write(CSR_HGEIE, 0);
+	pool->pa = per_cpu_ptr(hgei_gc->local, cpu)->msi_pa;
+	pool->va = ioremap(pool->pa, (hgei_nr + 1) * IMSIC_MMIO_PAGE_SZ);
+	if (!pool->va)
+		return 0;
+	raw_spin_lock_init(&pool->lock);
+	memset(pool->owner, 0, sizeof(pool->owner));
+	pool->free = GENMASK(hgei_nr, 1);
 	enable_percpu_irq(sgei_irq, IRQ_TYPE_NONE);
 	csr_set(CSR_HIE, BIT(IRQ_S_GEXT));
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	cpumask_set_cpu(cpu, &hgei_cpus);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	return 0;
 }
 
-static void sgei_disable(void *info)
+/*
+ * A CPU goes offline (or kvmod unloads): no more allocations here, every
+ * vCPU state in its files goes back into a software file, then the pool
+ * and the SGEI go. Runs on that CPU, where no vCPU is loaded meanwhile.
+ */
+static int hgei_cpu_down(unsigned int cpu)
 {
+	struct hgei_pool *pool = per_cpu_ptr(&hgei_pools, cpu);
+	struct kvmod_vcpu *vcpu;
+	unsigned long flags;
+	unsigned int n;
+
+	if (!pool->va)
+		return 0;
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	cpumask_clear_cpu(cpu, &hgei_cpus);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	for (n = 1; n <= hgei_nr; n++) {
+		/* A reference keeps the vCPU (freed only with its VM) alive. */
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		vcpu = pool->owner[n];
+		if (vcpu && !kref_get_unless_zero(&vcpu->vm->ref))
+			vcpu = NULL;
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+		if (!vcpu)
+			continue;
+		kvmod_riscv_imsic_evict(vcpu);
+		kvmod_vm_put(vcpu->vm);
+	}
 	csr_write(CSR_HGEIE, 0);
 	csr_clear(CSR_HIE, BIT(IRQ_S_GEXT));
 	disable_percpu_irq(sgei_irq);
+	iounmap(pool->va);
+	pool->va = NULL;
+	return 0;
 }
 
 /**
@@ -143,26 +197,24 @@ void kvmod_riscv_hgei_init(unsigned int files)
 	sgei_irq = irq_create_mapping(domain, IRQ_S_GEXT);
 	if (!sgei_irq)
 		return;
-	if (request_percpu_irq(sgei_irq, sgei_handler, "kvmod-sgei", &hgei_pools)) {
-		irq_dispose_mapping(sgei_irq);
-		sgei_irq = 0;
-		return;
-	}
-	for_each_online_cpu(cpu) {
-		struct hgei_pool *pool = per_cpu_ptr(&hgei_pools, cpu);
-
-		raw_spin_lock_init(&pool->lock);
-		pool->pa = per_cpu_ptr(gc->local, cpu)->msi_pa;
-		pool->va = ioremap(pool->pa, (nr + 1) * IMSIC_MMIO_PAGE_SZ);
-		if (!pool->va)
-			continue;
-		pool->free = GENMASK(nr, 1);
-		cpumask_set_cpu(cpu, &hgei_cpus);
-	}
+	if (request_percpu_irq(sgei_irq, sgei_handler, "kvmod-sgei", &hgei_pools))
+		goto fail;
+	hgei_gc = gc;
 	hgei_nr = nr;
 	hgei_nr_ids = gc->nr_guest_ids;
-	on_each_cpu(sgei_enable, NULL, 1);
+	hgei_cpuhp = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "kvmod/hgei:online",
+				       hgei_cpu_up, hgei_cpu_down);
+	if (hgei_cpuhp < 0) {
+		hgei_cpuhp = 0;
+		hgei_nr = 0;
+		free_percpu_irq(sgei_irq, &hgei_pools);
+		goto fail;
+	}
 	pr_info("%u IMSIC guest interrupt files per CPU\n", nr);
+	return;
+fail:
+	irq_dispose_mapping(sgei_irq);
+	sgei_irq = 0;
 }
 
 /**
@@ -172,16 +224,12 @@ void kvmod_riscv_hgei_init(unsigned int files)
  */
 void kvmod_riscv_hgei_exit(void)
 {
-	unsigned int cpu;
-
 	if (!hgei_nr)
 		return;
-	on_each_cpu(sgei_disable, NULL, 1);
+	/* Every CPU's teardown: pools and SGEI off (no vCPU is left). */
+	cpuhp_remove_state(hgei_cpuhp);
 	free_percpu_irq(sgei_irq, &hgei_pools);
 	irq_dispose_mapping(sgei_irq);
-	for_each_cpu(cpu, &hgei_cpus)
-		iounmap(per_cpu_ptr(&hgei_pools, cpu)->va);
-	cpumask_clear(&hgei_cpus);
 	hgei_nr = 0;
 }
 
@@ -197,10 +245,10 @@ unsigned int kvmod_riscv_hgei_alloc(struct kvmod_vcpu *vcpu)
 	unsigned long flags;
 	unsigned int n = 0;
 
-	if (!hgei_nr || !cpumask_test_cpu(smp_processor_id(), &hgei_cpus))
+	if (!hgei_nr)
 		return 0;
 	raw_spin_lock_irqsave(&pool->lock, flags);
-	if (pool->free) {
+	if (cpumask_test_cpu(smp_processor_id(), &hgei_cpus) && pool->free) {
 		n = __ffs(pool->free);
 		__clear_bit(n, &pool->free);
 		pool->owner[n] = vcpu;

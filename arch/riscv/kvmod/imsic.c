@@ -18,6 +18,8 @@
  * lock orders everything: an MSI goes where the state is at that moment.
  */
 
+#define pr_fmt(fmt) "kvmod: " fmt
+
 #include <linux/irqchip/riscv-imsic.h>
 #include <linux/kvmod_host.h>
 #include <linux/unaligned.h>
@@ -151,8 +153,11 @@ static void detach(struct kvmod_vcpu *vcpu)
 	unmap_page(vcpu);
 	if (!smp_call_function_single(cpu, detach_here, vcpu, 1))
 		return;
-	/* The CPU went offline with the file: its state is gone with it. */
-	WARN_ONCE(1, "kvmod: IMSIC guest file lost with CPU %d\n", cpu);
+	/*
+	 * The CPU is offline: hgei.c moved every live vCPU's state out
+	 * before it went, so this one's VM was already dying then.
+	 */
+	pr_warn_once("IMSIC guest file state of a dying VM lost with CPU %d\n", cpu);
 	spin_lock_irqsave(&f->lock, flags);
 	f->hw_file = 0;
 	f->hw_cpu = -1;
@@ -303,6 +308,18 @@ void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu)
 {
 	if (vcpu->arch.imsic.hw_file)
 		csr_set(CSR_HGEIE, BIT(vcpu->arch.imsic.hw_file));
+}
+
+/**
+ * kvmod_riscv_imsic_evict() - move the state out of a CPU going offline
+ * @vcpu: the vCPU whose hardware file is on this CPU
+ *
+ * Called on that CPU, interrupts on, with the vCPU not loaded here.
+ */
+void kvmod_riscv_imsic_evict(struct kvmod_vcpu *vcpu)
+{
+	unmap_page(vcpu);
+	detach_here(vcpu);
 }
 
 /**

@@ -184,6 +184,7 @@ void kvmod_riscv_imsic_init(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_destroy(struct kvmod_vcpu *vcpu);
+void kvmod_riscv_imsic_evict(struct kvmod_vcpu *vcpu);
 bool kvmod_riscv_imsic_hw_page(struct kvmod_vm *vm, u64 gpa);
 int kvmod_riscv_imsic_map_page(struct kvmod_vcpu *vcpu, u64 gpa);
 bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm);

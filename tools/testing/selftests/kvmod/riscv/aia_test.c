@@ -127,10 +127,28 @@ FIXTURE_SETUP(aia)
 	self->no_hw = false;
 }
 
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+
+/* Takes host CPU 1 offline (0) or online (1); 0 or the errno. */
+static int cpu1_online(int on)
+{
+	int fd = open(CPU1_ONLINE, O_WRONLY), r = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		r = errno;
+	close(fd);
+	return r;
+}
+
 FIXTURE_TEARDOWN(aia)
 {
 	int i;
 
+	/* A case that failed half-way must not leave the host a CPU short. */
+	if (!access(CPU1_ONLINE, W_OK))
+		cpu1_online(1);
 	for (i = 0; i < self->nr_more; i++) {
 		munmap(self->more_run[i], self->g.run_size);
 		close(self->more[i]);
@@ -718,6 +736,46 @@ TEST_F(aia, guest_stores_follow_file_to_another_cpu)
 	check_files(_metadata, variant->mode, self->g.vcpu);
 	EXPECT_EQ(variant->mode == KVM_DEV_RISCV_AIA_MODE_EMUL ? 2 : 0,
 		  vcpu_stat(self->g.vcpu, "mmio_exit_kernel"));
+}
+
+/*
+ * Host CPU 1 goes offline while a vCPU's state is in one of its hardware
+ * files: kvmod moves it out first, so nothing pending is lost; once CPU 1
+ * is back, its files serve again.
+ */
+TEST_F(aia, file_leaves_a_cpu_going_offline)
+{
+	struct kvm_run *run;
+	long long attached;
+	uint64_t eip = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || access(CPU1_ONLINE, W_OK))
+		SKIP(return, "no host CPU 1 to take offline");
+	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	ASSERT_EQ(0, pin(1));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	attached = vcpu_stat(self->g.vcpu, "imsic_hw_attach");
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 7));
+	ASSERT_EQ(0, pin(0));
+	ASSERT_EQ(0, cpu1_online(0));
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((5 << 16) | 5, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, 0x80), &eip));
+	EXPECT_EQ(1 << 7, eip);
+
+	ASSERT_EQ(0, cpu1_online(1));
+	ASSERT_EQ(0, pin(1));
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((5 << 16) | 5, run->riscv_sbi.args[0]);
+	/* On CPU 0, then on CPU 1 again. */
+	if (variant->mode != KVM_DEV_RISCV_AIA_MODE_EMUL)
+		EXPECT_EQ(attached + 2, vcpu_stat(self->g.vcpu, "imsic_hw_attach"));
+	check_files(_metadata, variant->mode, self->g.vcpu);
 }
 
 TEST_HARNESS_MAIN
