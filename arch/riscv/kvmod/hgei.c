@@ -118,9 +118,10 @@ static int hgei_cpu_up(unsigned int cpu)
 	pool->va = ioremap(pool->pa, (hgei_nr + 1) * IMSIC_MMIO_PAGE_SZ);
 	if (!pool->va)
 		return 0;
-	raw_spin_lock_init(&pool->lock);
+	raw_spin_lock_irqsave(&pool->lock, flags);
 	memset(pool->owner, 0, sizeof(pool->owner));
 	pool->free = GENMASK(hgei_nr, 1);
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	enable_percpu_irq(sgei_irq, IRQ_TYPE_NONE);
 	csr_set(CSR_HIE, BIT(IRQ_S_GEXT));
 	raw_spin_lock_irqsave(&pool->lock, flags);
@@ -199,6 +200,9 @@ void kvmod_riscv_hgei_init(unsigned int files)
 		return;
 	if (request_percpu_irq(sgei_irq, sgei_handler, "kvmod-sgei", &hgei_pools))
 		goto fail;
+	/* Every CPU's lock, pool or not: allocations take it to look. */
+	for_each_possible_cpu(cpu)
+		raw_spin_lock_init(&per_cpu_ptr(&hgei_pools, cpu)->lock);
 	hgei_gc = gc;
 	hgei_nr = nr;
 	hgei_nr_ids = gc->nr_guest_ids;
