@@ -440,19 +440,14 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 /* MSIs (KVM_SIGNAL_MSI, routed GSIs) to the file whose page they name. */
 void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 {
-	u64 page = (((u64)msi->address_hi << 32) | msi->address_lo) &
-		   ~(IMSIC_MMIO_PAGE_SZ - 1);
 	struct kvmod_vcpu *vcpu;
-	unsigned long i;
 
 	if (!aia_ready(vm))
 		return;
-	xa_for_each(&vm->vcpus, i, vcpu) {
-		if (vcpu->arch.imsic.addr == page) {
-			kvmod_riscv_imsic_inject(vcpu, msi->data);
-			return;
-		}
-	}
+	vcpu = kvmod_riscv_imsic_page_owner(vm, ((u64)msi->address_hi << 32) |
+					    msi->address_lo);
+	if (vcpu)
+		kvmod_riscv_imsic_inject(vcpu, msi->data);
 }
 
 /* Routed pins are APLIC sources; irqchip 0 is the only one. */

@@ -67,14 +67,22 @@ unsigned int kvmod_riscv_hgei_files(void)
 	return hgei_nr;
 }
 
+/* The hgeie bits this CPU implements: GEILEN..1 (bit 0 never is). */
+static unsigned long hgeie_bits(void)
+{
+	unsigned long bits;
+
+	csr_write(CSR_HGEIE, -1UL);
+	bits = csr_read(CSR_HGEIE) & ~1UL;
+	csr_write(CSR_HGEIE, 0);
+	return bits;
+}
+
 static DEFINE_PER_CPU(unsigned long, hgei_bits);
 
-/* The hgeie bits this CPU implements: GEILEN..1 (bit 0 never is). */
 static void probe_geilen(void *info)
 {
-	csr_write(CSR_HGEIE, -1UL);
-	this_cpu_write(hgei_bits, csr_read(CSR_HGEIE) & ~1UL);
-	csr_write(CSR_HGEIE, 0);
+	this_cpu_write(hgei_bits, hgeie_bits());
 }
 
 static irqreturn_t sgei_handler(int irq, void *dev)
@@ -108,23 +116,18 @@ static int hgei_cpu_up(unsigned int cpu)
 	struct hgei_pool *pool = per_cpu_ptr(&hgei_pools, cpu);
 	unsigned long flags;
 
-	csr_write(CSR_HGEIE, -1UL);
-	if ((csr_read(CSR_HGEIE) & GENMASK(hgei_nr, 1)) != GENMASK(hgei_nr, 1)) {
-		csr_write(CSR_HGEIE, 0);
+	if ((hgeie_bits() & GENMASK(hgei_nr, 1)) != GENMASK(hgei_nr, 1))
 		return 0;	/* its vCPUs use software files */
-	}
-	csr_write(CSR_HGEIE, 0);
 	pool->pa = per_cpu_ptr(hgei_gc->local, cpu)->msi_pa;
 	pool->va = ioremap(pool->pa, (hgei_nr + 1) * IMSIC_MMIO_PAGE_SZ);
 	if (!pool->va)
 		return 0;
+	enable_percpu_irq(sgei_irq, IRQ_TYPE_NONE);
+	csr_set(CSR_HIE, BIT(IRQ_S_GEXT));
+	/* Allocations may start once the pool is whole. */
 	raw_spin_lock_irqsave(&pool->lock, flags);
 	memset(pool->owner, 0, sizeof(pool->owner));
 	pool->free = GENMASK(hgei_nr, 1);
-	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	enable_percpu_irq(sgei_irq, IRQ_TYPE_NONE);
-	csr_set(CSR_HIE, BIT(IRQ_S_GEXT));
-	raw_spin_lock_irqsave(&pool->lock, flags);
 	cpumask_set_cpu(cpu, &hgei_cpus);
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
 	return 0;

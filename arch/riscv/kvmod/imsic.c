@@ -61,6 +61,15 @@ static void hw_save(struct kvmod_vcpu *vcpu)
 	}
 }
 
+/* An empty software file, delivery off; f->lock held. */
+static void sw_clear(struct kvmod_riscv_imsic *f)
+{
+	f->eidelivery = 0;
+	f->eithreshold = 0;
+	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
+	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
+}
+
 /* Software file -> hardware file @n of this CPU, software file emptied. */
 static void hw_restore(struct kvmod_vcpu *vcpu, unsigned int n)
 {
@@ -73,10 +82,7 @@ static void hw_restore(struct kvmod_vcpu *vcpu, unsigned int n)
 	}
 	kvmod_riscv_hgei_rmw(n, IMSIC_EITHRESHOLD, ~0UL, f->eithreshold);
 	kvmod_riscv_hgei_rmw(n, IMSIC_EIDELIVERY, ~0UL, f->eidelivery);
-	f->eidelivery = 0;
-	f->eithreshold = 0;
-	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
-	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
+	sw_clear(f);
 }
 
 /* The identity stopei reports: lowest pending and enabled, 0 if none. */
@@ -214,8 +220,14 @@ void kvmod_riscv_imsic_load(struct kvmod_vcpu *vcpu)
 	}
 }
 
-/* The vCPU whose file has its page at @gpa, or NULL. */
-static struct kvmod_vcpu *page_owner(struct kvmod_vm *vm, u64 gpa)
+/**
+ * kvmod_riscv_imsic_page_owner() - the vCPU whose file has a page
+ * @vm: the VM
+ * @gpa: any address in the page
+ *
+ * Return: the vCPU whose IMSIC page contains @gpa, or NULL.
+ */
+struct kvmod_vcpu *kvmod_riscv_imsic_page_owner(struct kvmod_vm *vm, u64 gpa)
 {
 	u64 page = gpa & ~(u64)(IMSIC_MMIO_PAGE_SZ - 1);
 	struct kvmod_vcpu *v;
@@ -242,7 +254,7 @@ bool kvmod_riscv_imsic_hw_page(struct kvmod_vm *vm, u64 gpa)
 
 	if (!kvmod_riscv_aia_hw_mode(vm))
 		return false;
-	v = page_owner(vm, gpa);
+	v = kvmod_riscv_imsic_page_owner(vm, gpa);
 	return v && READ_ONCE(v->arch.imsic.map_ok);
 }
 
@@ -285,7 +297,7 @@ int kvmod_riscv_imsic_map_page(struct kvmod_vcpu *vcpu, u64 gpa)
 
 	if (!kvmod_riscv_aia_hw_mode(vcpu->vm))
 		return KVMOD_EXIT_GUEST;
-	owner = page_owner(vcpu->vm, gpa);
+	owner = kvmod_riscv_imsic_page_owner(vcpu->vm, gpa);
 	if (!owner)
 		return KVMOD_EXIT_GUEST;
 	c.f = &owner->arch.imsic;
@@ -342,10 +354,7 @@ void kvmod_riscv_imsic_reset(struct kvmod_vcpu *vcpu)
 
 	detach(vcpu);
 	spin_lock_irqsave(&f->lock, flags);
-	f->eidelivery = 0;
-	f->eithreshold = 0;
-	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
-	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
+	sw_clear(f);
 	spin_unlock_irqrestore(&f->lock, flags);
 }
 
