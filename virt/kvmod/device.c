@@ -19,8 +19,12 @@
 static int kvmod_device_release(struct inode *inode, struct file *file)
 {
 	struct kvmod_device *dev = file->private_data;
+	struct kvmod_vm *vm = dev->vm;
 
-	kvmod_vm_put(dev->vm);
+	/* Never created: the file was its only owner. */
+	if (list_empty(&dev->node))
+		kfree(dev);
+	kvmod_vm_put(vm);
 	return 0;
 }
 
@@ -79,6 +83,7 @@ long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp)
 	struct kvm_create_device cd;
 	const struct kvmod_device_ops *ops;
 	struct kvmod_device *dev;
+	struct file *file;
 	int fd, r;
 
 	if (copy_from_user(&cd, argp, sizeof(cd)))
@@ -96,24 +101,38 @@ long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp)
 		return -ENOMEM;
 	dev->ops = ops;
 	dev->vm = vm;
+	INIT_LIST_HEAD(&dev->node);
+
+	/*
+	 * The fd and its file first: creation publishes the device to the
+	 * VM's other threads, so it must be the last step that can fail.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		kfree(dev);
+		return fd;
+	}
+	/* The file's reference, dropped by its release. */
+	kvmod_vm_get(vm);
+	file = anon_inode_getfile(ops->name, &kvmod_device_fops, dev, O_RDWR);
+	if (IS_ERR(file)) {
+		kvmod_vm_put(vm);
+		put_unused_fd(fd);
+		kfree(dev);
+		return PTR_ERR(file);
+	}
 
 	mutex_lock(&vm->lock);
 	r = ops->create(dev);
+	if (!r)
+		list_add(&dev->node, &vm->devices);
+	mutex_unlock(&vm->lock);
 	if (r) {
-		mutex_unlock(&vm->lock);
-		kfree(dev);
+		put_unused_fd(fd);
+		fput(file);	/* frees the device, drops the reference */
 		return r;
 	}
-	list_add(&dev->node, &vm->devices);
-	mutex_unlock(&vm->lock);
-
-	/* The fd's reference; the device itself stays until the VM goes. */
-	kvmod_vm_get(vm);
-	fd = anon_inode_getfd(ops->name, &kvmod_device_fops, dev, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		kvmod_vm_put(vm);
-		return fd;
-	}
+	fd_install(fd, file);
 	cd.fd = fd;
 	if (copy_to_user(argp, &cd, sizeof(cd))) {
 		/* The fd is live; userspace can still close it. */

@@ -49,20 +49,34 @@ struct kvmod_irq_routing {
  * @eventfd: the eventfd
  * @gsi: the GSI it raises
  * @wait: our entry in the eventfd's wait queue
- * @pt: to get into that queue
- * @wqh: the queue
  * @node: in the VM's list
  * @shutdown: frees it after a hang-up
+ *
+ * Whoever takes it off @vm->irqfds (under @vm->irqfds_lock) owns it and
+ * frees it: deassign, a hang-up's worker or the VM's teardown, never two.
  */
 struct kvmod_irqfd {
 	struct kvmod_vm *vm;
 	struct eventfd_ctx *eventfd;
 	u32 gsi;
 	wait_queue_entry_t wait;
-	poll_table pt;
-	wait_queue_head_t *wqh;
 	struct list_head node;
 	struct work_struct shutdown;
+};
+
+/**
+ * struct kvmod_irqfd_poll - the assigning thread's view of vfs_poll()
+ * @pt: handed to vfs_poll(); our queueing callback gets it back
+ * @irqfd: the irqfd to publish
+ * @ret: 0 once published, -EBUSY for an eventfd already assigned
+ *
+ * On the assigning thread's stack: once published, the irqfd may be
+ * freed by another thread at any time, so the result cannot live in it.
+ */
+struct kvmod_irqfd_poll {
+	poll_table pt;
+	struct kvmod_irqfd *irqfd;
+	int ret;
 };
 
 /**
@@ -183,11 +197,34 @@ static void irqfd_shutdown(struct work_struct *work)
 		wake_up_var(&vm->irqfd_shutdowns);
 }
 
+/*
+ * Take an irqfd off the VM's list, making the caller its owner. Return:
+ * false when another thread got there first (it frees the irqfd).
+ */
+static bool irqfd_unlist(struct kvmod_irqfd *irqfd)
+{
+	lockdep_assert_held(&irqfd->vm->irqfds_lock);
+	if (list_empty(&irqfd->node))
+		return false;
+	list_del_init(&irqfd->node);
+	return true;
+}
+
 /* An eventfd write is an edge: MSIs go out on the rise, pins see a pulse. */
 static void irqfd_edge(struct kvmod_irqfd *irqfd)
 {
 	kvmod_irq_set(irqfd->vm, irqfd->gsi, true);
 	kvmod_irq_set(irqfd->vm, irqfd->gsi, false);
+}
+
+/* Consume the eventfd's count, if any, as one edge; under the queue's lock. */
+static void irqfd_consume(struct kvmod_irqfd *irqfd)
+{
+	u64 cnt;
+
+	eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+	if (cnt)
+		irqfd_edge(irqfd);
 }
 
 /* The eventfd's wake-up, under its queue's lock. */
@@ -197,17 +234,16 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	struct kvmod_irqfd *irqfd = container_of(wait, struct kvmod_irqfd, wait);
 	__poll_t flags = key_to_poll(key);
 	struct kvmod_vm *vm = irqfd->vm;
-	u64 cnt;
 
-	if (flags & EPOLLIN) {
-		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		irqfd_edge(irqfd);
-	}
+	if (flags & EPOLLIN)
+		irqfd_consume(irqfd);
 	if (flags & EPOLLHUP) {
-		/* The eventfd is going: forget it (off this lock, in a worker). */
+		/*
+		 * The eventfd is going. Freeing needs its queue's lock, which
+		 * we hold, and may drop its last reference: a worker does it.
+		 */
 		spin_lock(&vm->irqfds_lock);
-		if (!list_empty(&irqfd->node)) {
-			list_del_init(&irqfd->node);
+		if (irqfd_unlist(irqfd)) {
 			atomic_inc(&vm->irqfd_shutdowns);
 			queue_work(kvmod_irqfd_wq, &irqfd->shutdown);
 		}
@@ -216,20 +252,39 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	return 0;
 }
 
+/*
+ * vfs_poll()'s queueing callback: publish the irqfd on the VM's list and in
+ * the eventfd's queue in one step, under both locks, so that no other
+ * thread can find it on one and not the other. A count written before
+ * now is an edge, taken here while nobody can free the irqfd.
+ */
 static void irqfd_queue(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
 {
-	struct kvmod_irqfd *irqfd = container_of(pt, struct kvmod_irqfd, pt);
+	struct kvmod_irqfd_poll *p = container_of(pt, struct kvmod_irqfd_poll, pt);
+	struct kvmod_irqfd *irqfd = p->irqfd, *other;
+	struct kvmod_vm *vm = irqfd->vm;
 
-	irqfd->wqh = wqh;
-	add_wait_queue(wqh, &irqfd->wait);
+	spin_lock_irq(&wqh->lock);
+	spin_lock(&vm->irqfds_lock);
+	p->ret = -EBUSY;
+	list_for_each_entry(other, &vm->irqfds, node)
+		if (other->eventfd == irqfd->eventfd)
+			goto out;
+	list_add_tail(&irqfd->node, &vm->irqfds);
+	__add_wait_queue(wqh, &irqfd->wait);
+	irqfd_consume(irqfd);
+	p->ret = 0;
+out:
+	spin_unlock(&vm->irqfds_lock);
+	spin_unlock_irq(&wqh->lock);
 }
 
 static int irqfd_assign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 {
-	struct kvmod_irqfd *irqfd, *other;
+	struct kvmod_irqfd_poll p = { .ret = -EINVAL };
+	struct kvmod_irqfd *irqfd;
 	struct eventfd_ctx *eventfd;
 	struct fd f = fdget(args->fd);
-	__poll_t events;
 	int r = -EBADF;
 
 	if (!fd_file(f))
@@ -250,26 +305,16 @@ static int irqfd_assign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 	INIT_LIST_HEAD(&irqfd->node);
 	INIT_WORK(&irqfd->shutdown, irqfd_shutdown);
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
-	init_poll_funcptr(&irqfd->pt, irqfd_queue);
+	init_poll_funcptr(&p.pt, irqfd_queue);
+	p.irqfd = irqfd;
 
-	r = -EBUSY;
-	spin_lock_irq(&vm->irqfds_lock);
-	list_for_each_entry(other, &vm->irqfds, node) {
-		if (other->eventfd == eventfd) {
-			spin_unlock_irq(&vm->irqfds_lock);
-			eventfd_ctx_put(eventfd);
-			kfree(irqfd);
-			goto out;
-		}
+	vfs_poll(fd_file(f), &p.pt);
+	/* Published (p.ret == 0): no longer ours to touch. */
+	r = p.ret;
+	if (r) {
+		eventfd_ctx_put(eventfd);
+		kfree(irqfd);
 	}
-	list_add_tail(&irqfd->node, &vm->irqfds);
-	spin_unlock_irq(&vm->irqfds_lock);
-
-	/* Into the eventfd's queue; a count already there is an edge now. */
-	events = vfs_poll(fd_file(f), &irqfd->pt);
-	if (events & EPOLLIN)
-		irqfd_edge(irqfd);
-	r = 0;
 out:
 	fdput(f);
 	return r;
@@ -286,7 +331,7 @@ static int irqfd_deassign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 	spin_lock_irq(&vm->irqfds_lock);
 	list_for_each_entry(irqfd, &vm->irqfds, node) {
 		if (irqfd->eventfd == eventfd && irqfd->gsi == args->gsi) {
-			list_del_init(&irqfd->node);
+			irqfd_unlist(irqfd);
 			found = irqfd;
 			break;
 		}
@@ -295,7 +340,6 @@ static int irqfd_deassign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 	eventfd_ctx_put(eventfd);
 	if (!found)
 		return -ENOENT;
-	/* Off the list under the lock: no hang-up can queue it any more. */
 	irqfd_free(found);
 	return 0;
 }
@@ -328,17 +372,22 @@ long kvmod_vm_ioctl_irqfd(struct kvmod_vm *vm, void __user *argp)
 /**
  * kvmod_irq_destroy() - drop a dying VM's irqfds and routing table
  * @vm: the VM, before its vCPUs and devices go
+ *
+ * A hang-up may race with this for any irqfd: each is taken off the list
+ * one at a time under the lock, so exactly one of the two frees it.
  */
 void kvmod_irq_destroy(struct kvmod_vm *vm)
 {
-	struct kvmod_irqfd *irqfd, *next;
-	LIST_HEAD(list);
+	struct kvmod_irqfd *irqfd;
 
-	spin_lock_irq(&vm->irqfds_lock);
-	list_splice_init(&vm->irqfds, &list);
-	spin_unlock_irq(&vm->irqfds_lock);
-	list_for_each_entry_safe(irqfd, next, &list, node) {
-		list_del_init(&irqfd->node);
+	for (;;) {
+		spin_lock_irq(&vm->irqfds_lock);
+		irqfd = list_first_entry_or_null(&vm->irqfds, struct kvmod_irqfd, node);
+		if (irqfd)
+			irqfd_unlist(irqfd);
+		spin_unlock_irq(&vm->irqfds_lock);
+		if (!irqfd)
+			break;
 		irqfd_free(irqfd);
 	}
 	/* Hang-ups that got in first: their workers free them; wait for them. */

@@ -262,34 +262,15 @@ void kvmod_vcpu_destroy(struct kvmod_vcpu *vcpu)
 	kfree(vcpu);
 }
 
-/**
- * kvmod_create_vcpu() - KVM_CREATE_VCPU: add a vCPU and return its fd
- * @vm: the VM
- * @id: vCPU id chosen by userspace
- *
- * Return: the fd; -EINVAL when @id is out of range or the VM has its
- * maximum of vCPUs; -EEXIST when @id is taken; -ENOMEM; -EMFILE/-ENFILE.
- */
-int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id)
+/* A vCPU with its arch state, published nowhere yet. */
+static struct kvmod_vcpu *vcpu_alloc(struct kvmod_vm *vm, unsigned long id)
 {
 	struct kvmod_vcpu *vcpu;
-	int r;
+	int r = -ENOMEM;
 
-	if (id >= kvmod_arch_max_vcpus())
-		return -EINVAL;
-
-	mutex_lock(&vm->lock);
-	r = -EINVAL;
-	if (vm->nr_vcpus >= vm->max_vcpus)
-		goto out_unlock;
-	r = -EEXIST;
-	if (xa_load(&vm->vcpu_ids, id))
-		goto out_unlock;
-
-	r = -ENOMEM;
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		goto out_unlock;
+		return ERR_PTR(r);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run)
 		goto out_free;
@@ -300,38 +281,81 @@ int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	rcuwait_init(&vcpu->wait);
 	INIT_CSD(&vcpu->kick_csd, kvmod_vcpu_kick_fn, vcpu);
-
 	r = kvmod_arch_vcpu_create(vcpu);
-	if (r)
-		goto out_free_run;
-	r = xa_insert(&vm->vcpu_ids, id, vcpu, GFP_KERNEL_ACCOUNT);
-	if (r)
-		goto out_arch;
-	r = xa_insert(&vm->vcpus, vcpu->vcpu_idx, vcpu, GFP_KERNEL_ACCOUNT);
-	if (r)
-		goto out_erase_id;
-
-	/* The fd's reference; once installed, userspace may close it at once. */
-	kvmod_vm_get(vm);
-	r = anon_inode_getfd("kvm-vcpu", &kvmod_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
-	if (r < 0) {
-		/* Never the last reference: the VM fd is held during its ioctl. */
-		refcount_dec(&vm->ref.refcount);
-		xa_erase(&vm->vcpus, vcpu->vcpu_idx);
-		goto out_erase_id;
-	}
-	vm->nr_vcpus++;
-	mutex_unlock(&vm->lock);
-	return r;
-
-out_erase_id:
-	xa_erase(&vm->vcpu_ids, id);
-out_arch:
-	kvmod_arch_vcpu_destroy(vcpu);
-out_free_run:
+	if (!r)
+		return vcpu;
 	free_page((unsigned long)vcpu->run);
 out_free:
 	kfree(vcpu);
+	return ERR_PTR(r);
+}
+
+/**
+ * kvmod_create_vcpu() - KVM_CREATE_VCPU: add a vCPU and return its fd
+ * @vm: the VM
+ * @id: vCPU id chosen by userspace
+ *
+ * Other threads (a guest's IPIs and HSM calls, device attributes, MSIs)
+ * find vCPUs through @vm->vcpu_ids and @vm->vcpus and never let go of
+ * them: a vCPU is published there only once nothing can fail any more,
+ * and leaves only with its VM. Its fd is installed last.
+ *
+ * Return: the fd; -EINVAL when @id is out of range or the VM has its
+ * maximum of vCPUs; -EEXIST when @id is taken; -ENOMEM; -EMFILE/-ENFILE.
+ */
+int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id)
+{
+	struct kvmod_vcpu *vcpu;
+	struct file *file;
+	int fd, r;
+
+	if (id >= kvmod_arch_max_vcpus())
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	r = -EINVAL;
+	if (vm->nr_vcpus >= vm->max_vcpus)
+		goto out_unlock;
+	/* A reserved entry reads as NULL: nobody finds it yet. */
+	r = xa_insert(&vm->vcpu_ids, id, NULL, GFP_KERNEL_ACCOUNT);
+	if (r == -EBUSY)
+		r = -EEXIST;
+	if (r)
+		goto out_unlock;
+	r = xa_reserve(&vm->vcpus, vm->nr_vcpus, GFP_KERNEL_ACCOUNT);
+	if (r)
+		goto out_release_id;
+
+	vcpu = vcpu_alloc(vm, id);
+	r = PTR_ERR_OR_ZERO(vcpu);
+	if (r)
+		goto out_release_idx;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	r = fd;
+	if (fd < 0)
+		goto out_destroy;
+	file = anon_inode_getfile("kvm-vcpu", &kvmod_vcpu_fops, vcpu, O_RDWR);
+	r = PTR_ERR_OR_ZERO(file);
+	if (r) {
+		put_unused_fd(fd);
+		goto out_destroy;
+	}
+
+	/* Nothing fails from here on. The file's reference on the VM: */
+	kvmod_vm_get(vm);
+	xa_store(&vm->vcpu_ids, id, vcpu, 0);
+	xa_store(&vm->vcpus, vcpu->vcpu_idx, vcpu, 0);
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	fd_install(fd, file);
+	return fd;
+
+out_destroy:
+	kvmod_vcpu_destroy(vcpu);
+out_release_idx:
+	xa_release(&vm->vcpus, vm->nr_vcpus);
+out_release_id:
+	xa_release(&vm->vcpu_ids, id);
 out_unlock:
 	mutex_unlock(&vm->lock);
 	return r;

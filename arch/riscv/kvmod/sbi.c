@@ -148,14 +148,16 @@ int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 }
 
 /*
- * Apply @fn to every vCPU in an SBI hart mask. All ids are checked before
- * anything is done, so an invalid mask has no effect.
+ * Apply @fn to every vCPU in an SBI hart mask. All ids are resolved before
+ * anything is done, so an invalid mask has no effect; each is looked up
+ * once, so a vCPU being created meanwhile is either in the call or not.
  */
 static long sbi_hart_mask_apply(struct kvmod_vcpu *vcpu, unsigned long hmask,
 				unsigned long hbase,
 				void (*fn)(struct kvmod_vcpu *target, void *data),
 				void *data)
 {
+	struct kvmod_vcpu *targets[BITS_PER_LONG];
 	struct kvmod_vm *vm = vcpu->vm;
 	struct kvmod_vcpu *t;
 	unsigned long i;
@@ -165,11 +167,13 @@ static long sbi_hart_mask_apply(struct kvmod_vcpu *vcpu, unsigned long hmask,
 			fn(t, data);
 		return SBI_SUCCESS;
 	}
-	for_each_set_bit(i, &hmask, BITS_PER_LONG)
-		if (hbase + i < hbase || !kvmod_get_vcpu_by_id(vm, hbase + i))
+	for_each_set_bit(i, &hmask, BITS_PER_LONG) {
+		targets[i] = hbase + i < hbase ? NULL : kvmod_get_vcpu_by_id(vm, hbase + i);
+		if (!targets[i])
 			return SBI_ERR_INVALID_PARAM;
+	}
 	for_each_set_bit(i, &hmask, BITS_PER_LONG)
-		fn(kvmod_get_vcpu_by_id(vm, hbase + i), data);
+		fn(targets[i], data);
 	return SBI_SUCCESS;
 }
 
