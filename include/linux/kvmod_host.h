@@ -140,6 +140,12 @@ struct kvmod_vcpu_stat {
  * @nr_vcpus: number of vCPUs created
  * @max_vcpus: most vCPUs this VM may have
  * @phys_bits: guest physical address width, set by kvmod_arch_vm_init()
+ * @slot_gfn_limit: memory slots must end at or below this guest frame;
+ *	set by kvmod_arch_vm_init() (upstream riscv keeps the last page of
+ *	the address space out of slots, arm64 does not)
+ * @slots_need_vm_write: a writable slot needs writable host mappings at
+ *	creation (upstream riscv refuses one over read-only memory with
+ *	-EPERM; arm64 checks only when the guest writes)
  * @memslot_flags: KVM_MEM_* flags the VM's memory slots may have
  * @mmu_notifier: tells the VM when host mappings of guest memory change
  * @mmu_lock: serialises changes of the guest's stage-2 mappings
@@ -172,6 +178,8 @@ struct kvmod_vm {
 	unsigned int nr_vcpus;
 	unsigned int max_vcpus;
 	unsigned int phys_bits;
+	u64 slot_gfn_limit;
+	bool slots_need_vm_write;
 	u32 memslot_flags;
 	struct mmu_notifier mmu_notifier;
 	spinlock_t mmu_lock;	/* stage-2 page tables */

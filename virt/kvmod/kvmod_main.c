@@ -47,13 +47,12 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMOD_USER_MEM_SLOTS;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
-		return KVMOD_ADDRESS_SPACE_NUM;
+		/* Upstream reports it only with more than one address space. */
+		return KVMOD_ADDRESS_SPACE_NUM > 1 ? KVMOD_ADDRESS_SPACE_NUM : 0;
 	case KVM_CAP_NR_VCPUS:
 		return min(num_online_cpus(), max);
 	case KVM_CAP_MAX_VCPUS:
 		return vm ? vm->max_vcpus : max;
-	case KVM_CAP_MAX_VCPU_ID:
-		return max;
 	case KVM_CAP_IRQFD:
 		/* With an in-kernel interrupt controller to route to. */
 		return !!kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP);

@@ -89,6 +89,37 @@ int kvmod_memslot_check_region(const struct kvm_userspace_memory_region2 *mem,
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_memslot_check_region);
 
+/*
+ * The host mappings behind a slot about to be installed, as upstream checks
+ * them: -EPERM for a writable slot over memory the process cannot write
+ * (where the VM asks for that), -EINVAL for dirty logging over PFN maps
+ * (no struct page to log). Holes are fine: the guest's accesses there
+ * fail at fault time. A VM without an address space (KUnit's) has none.
+ */
+static int check_vmas(struct kvmod_vm *vm, const struct kvm_userspace_memory_region2 *mem)
+{
+	VMA_ITERATOR(vmi, vm->mm, mem->userspace_addr);
+	struct vm_area_struct *vma;
+	int r = 0;
+
+	if (!vm->mm)
+		return 0;
+	mmap_read_lock(vm->mm);
+	for_each_vma_range(vmi, vma, mem->userspace_addr + mem->memory_size) {
+		if (vm->slots_need_vm_write && !(mem->flags & KVM_MEM_READONLY) &&
+		    !(vma->vm_flags & VM_WRITE)) {
+			r = -EPERM;
+			break;
+		}
+		if (vma->vm_flags & VM_PFNMAP && mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+			r = -EINVAL;
+			break;
+		}
+	}
+	mmap_read_unlock(vm->mm);
+	return r;
+}
+
 static void free_slot(struct kvmod_memslot *slot)
 {
 	if (!slot)
@@ -126,33 +157,48 @@ static void store_range(struct kvmod_memslots *slots,
 /*
  * Install @new in place of @old (either may be NULL); cannot fail. Called
  * with slots_lock held and, for a new id, its by_id entry reserved.
+ *
+ * Two indexes, two kinds of reader: vCPU faults find slots in gfn_tree,
+ * MMU notifiers find them in by_id. The invariant: every stage-2 entry a
+ * slot gave is reachable by the notifiers until it is zapped, or the host
+ * could free a page the guest still maps. So a slot enters by_id before
+ * gfn_tree and leaves gfn_tree before by_id, with a grace period and the
+ * zap in between:
+ *
+ * 1. @old leaves gfn_tree (an in-place flags change swaps it for @new in
+ *    one step: same frames, same host range, so @old's by_id entry still
+ *    covers what faults through @new map). A vCPU faulting on a moved or
+ *    deleted range meanwhile finds no slot and exits as MMIO, as upstream.
+ * 2. Grace period: no fault can still be mapping through @old.
+ * 3. @old's stage-2 entries are zapped; none can come back.
+ * 4. by_id switches to @new (or drops the id); @new enters gfn_tree.
+ * 5. Grace period: no notifier still walks @old; it is freed.
  */
 static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
 			 struct kvmod_memslot *old, struct kvmod_memslot *new)
 {
+	bool in_place = old && new && old->base_gfn == new->base_gfn;
+
+	lockdep_assert_held(&vm->slots_lock);
 	if (old) {
-		store_range(slots, old, NULL);
+		store_range(slots, old, in_place ? new : NULL);
+		/* Expedited: VMMs update slots in bursts. */
+		synchronize_srcu_expedited(&vm->srcu);
+		kvmod_mmu_unmap_slot(vm, old);
 		slots->nr_pages -= old->npages;
 		slots->nr_slots--;
 	}
 	if (new) {
-		store_range(slots, new, new);
+		xa_store(&slots->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+		if (!in_place)
+			store_range(slots, new, new);
 		slots->nr_pages += new->npages;
 		slots->nr_slots++;
-		xa_store(&slots->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
 	} else {
 		xa_erase(&slots->by_id, old->id);
 	}
-
-	/*
-	 * A moved slot is briefly in the tree at neither place: a vCPU
-	 * faulting on it then sees no slot and retries. No reader may hold
-	 * @old once it is freed. Expedited: VMMs update slots in bursts.
-	 */
 	if (old) {
 		synchronize_srcu_expedited(&vm->srcu);
-		/* Refaults find @new (or nothing) and map accordingly. */
-		kvmod_mmu_unmap_slot(vm, old);
 		free_slot(old);
 	}
 }
@@ -162,10 +208,11 @@ static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
  * @vm: the VM
  * @mem: the request; a zero @mem->memory_size deletes the slot
  *
- * Return: 0 on success; -EINVAL for a malformed request or a change to a
- * slot's size, host address or read-only flag; -EEXIST when the range
- * overlaps another slot; -EFAULT when the range is beyond what the VM can
- * map; -ENOMEM.
+ * Return: 0 on success; -EINVAL for a malformed request, a change to a
+ * slot's size, host address or read-only flag, or dirty logging over PFN
+ * maps; -EEXIST when the range overlaps another slot; -EFAULT when the
+ * range is beyond what the VM can map; -EPERM for a writable slot over
+ * read-only host memory where the VM refuses that; -ENOMEM.
  */
 int kvmod_set_memory_region(struct kvmod_vm *vm,
 			    const struct kvm_userspace_memory_region2 *mem)
@@ -219,7 +266,10 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 
 	/* Beyond what the guest can address: nothing could ever map it. */
 	r = -EFAULT;
-	if (base_gfn + npages > BIT_ULL(vm->phys_bits - PAGE_SHIFT))
+	if (base_gfn + npages > vm->slot_gfn_limit)
+		goto out;
+	r = check_vmas(vm, mem);
+	if (r)
 		goto out;
 
 	r = -ENOMEM;

@@ -82,6 +82,7 @@ static int memslot_test_init(struct kunit *test)
 	spin_lock_init(&vm->mmu_lock);
 	kvmod_memslots_init(vm);
 	vm->phys_bits = 40;
+	vm->slot_gfn_limit = BIT_ULL(40 - PAGE_SHIFT);
 	vm->memslot_flags = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY;
 	ctx->vm = vm;
 	test->priv = ctx;
@@ -223,6 +224,18 @@ static void beyond_phys_bits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set(test, 2, 1ULL << 41, PAGE_SIZE, 0), -EFAULT);
 }
 
+/* Upstream riscv keeps the last page out of slots (its >= comparison). */
+static void last_page_kept_out(struct kunit *test)
+{
+	struct memslot_test_ctx *ctx = test->priv;
+
+	ctx->vm->slot_gfn_limit = BIT_ULL(40 - PAGE_SHIFT) - 1;
+	KUNIT_EXPECT_EQ(test, set(test, 0, (1ULL << 40) - PAGE_SIZE, PAGE_SIZE, 0), -EFAULT);
+	KUNIT_EXPECT_EQ(test, set(test, 0, (1ULL << 40) - 2 * PAGE_SIZE, 2 * PAGE_SIZE, 0),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, set(test, 0, (1ULL << 40) - 2 * PAGE_SIZE, PAGE_SIZE, 0), 0);
+}
+
 /* Upstream's memslot_perf_test uses ~32K slots: lookups stay exact. */
 static void many_slots(struct kunit *test)
 {
@@ -266,6 +279,7 @@ static struct kunit_case kvmod_memslot_cases[] = {
 	KUNIT_CASE(modify_rules),
 	KUNIT_CASE(delete_rules),
 	KUNIT_CASE(beyond_phys_bits),
+	KUNIT_CASE(last_page_kept_out),
 	KUNIT_CASE_SLOW(many_slots),
 	{}
 };

@@ -52,6 +52,9 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 	switch (ext) {
 	case KVM_CAP_ARM_VM_IPA_SIZE:
 		return kvmod_arm64_ipa_limit;
+	case KVM_CAP_MAX_VCPU_ID:
+		/* As upstream arm64; RISC-V does not report it (reads 0). */
+		return vm ? vm->max_vcpus : kvmod_arch_max_vcpus();
 	default:
 		return 0;
 	}
@@ -72,6 +75,7 @@ int kvmod_arch_vm_init(struct kvmod_vm *vm)
 	if (ipa < KVMOD_ARM64_MIN_IPA || ipa > kvmod_arm64_ipa_limit)
 		return -EINVAL;
 	vm->phys_bits = ipa;
+	vm->slot_gfn_limit = BIT_ULL(ipa - PAGE_SHIFT);
 	return 0;
 }
 

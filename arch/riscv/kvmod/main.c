@@ -134,6 +134,9 @@ int kvmod_arch_vm_init(struct kvmod_vm *vm)
 	if (vm->type)
 		return -EINVAL;
 	vm->phys_bits = kvmod_riscv_gpa_bits;
+	/* As upstream: a slot may not reach the last page, nor map read-only memory writable. */
+	vm->slot_gfn_limit = BIT_ULL(vm->phys_bits - PAGE_SHIFT) - 1;
+	vm->slots_need_vm_write = true;
 	return kvmod_riscv_gstage_init(vm);
 }
 

@@ -53,6 +53,9 @@ TEST_F(vcpu, id_limit)
 	long max_id = ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
 	int fd;
 
+	/* Unreported (riscv, as upstream): ids are limited by MAX_VCPUS. */
+	if (!max_id)
+		max_id = ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	ASSERT_GT(max_id, 0);
 	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, max_id));
 	EXPECT_EQ(EINVAL, ioctl_errno(self->vm, KVM_CREATE_VCPU, -1UL));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KVM_RUN on RISC-V: MMIO exits (decoded loads and stores, sign extension,
- * compressed instructions, read-only slots), coalesced MMIO, immediate
+ * compressed instructions, read-only slots and read-only host memory
+ * behind a writable slot), coalesced MMIO, immediate
  * exits, signals stopping a guest that spins with interrupts off, WFI
  * woken by the guest's timer, fetches outside memory, dirty logging,
  * binary statistics and ONE_REG rules.
@@ -213,6 +214,35 @@ TEST_F(run, readonly_slot)
 	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
 	EXPECT_EQ(0, rom[1]);
 	munmap(rom, 0x1000);
+}
+
+/*
+ * A writable slot whose host memory becomes read-only after it was made
+ * (mprotect): the guest may still read it, but its store must fail in
+ * KVM_RUN (EFAULT, as upstream) and never reach the host page.
+ */
+TEST_F(run, writable_slot_over_memory_made_read_only)
+{
+	struct kvm_run *run;
+	uint64_t *mem;
+
+	guest_setup(_metadata, &self->g, rom_start, rom_end);
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	mem[0] = 0xfeed;
+	mem[1] = 0x5a5a;
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, 0x90000000, 0x1000, mem));
+	ASSERT_EQ(0, mprotect(mem, 0x1000, PROT_READ));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0xfeed, run->riscv_sbi.args[0]);
+	EXPECT_EQ(EFAULT, guest_run(self->g.vcpu));
+	EXPECT_EQ(EFAULT, guest_run(self->g.vcpu));
+	EXPECT_EQ(0x5a5a, mem[1]);
+	/* Writable again: the same store goes through and lands. */
+	ASSERT_EQ(0, mprotect(mem, 0x1000, PROT_READ | PROT_WRITE));
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(9, mem[1]);
+	munmap(mem, 0x1000);
 }
 
 TEST_F(run, coalesced_mmio)
