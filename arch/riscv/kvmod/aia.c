@@ -80,6 +80,17 @@ unsigned int kvmod_riscv_aia_max_ids(void)
 }
 
 /**
+ * kvmod_riscv_aia_ready() - whether the VM has an initialized in-kernel AIA
+ * @vm: the VM
+ *
+ * Return: true once KVM_DEV_RISCV_AIA_CTRL_INIT succeeded.
+ */
+bool kvmod_riscv_aia_ready(struct kvmod_vm *vm)
+{
+	return aia_ready(vm);
+}
+
+/**
  * kvmod_riscv_aia_hw_mode() - whether the VM's files may be hardware ones
  * @vm: the VM
  *
@@ -197,6 +208,9 @@ static int aia_init(struct kvmod_vm *vm)
 
 	if (aia->initialized)
 		return -EBUSY;
+	/* Every source is forwarded as an identity of its own (as upstream). */
+	if (aia->nr_ids < aia->nr_sources)
+		return -EINVAL;
 	/* Wired sources need the APLIC's place. */
 	if (aia->nr_sources && aia->aplic_addr == KVMOD_RISCV_AIA_NO_ADDR)
 		return -EINVAL;
@@ -232,17 +246,22 @@ static int aia_init(struct kvmod_vm *vm)
 	return 0;
 }
 
+/* The vCPU an IMSIC attribute names, by the id userspace gave it. */
+static int imsic_attr_vcpu(struct kvmod_vm *vm, u64 type, struct kvmod_vcpu **vcpu)
+{
+	if (!aia_ready(vm))
+		return -ENODEV;
+	*vcpu = kvmod_get_vcpu_by_id(vm, KVM_DEV_RISCV_AIA_IMSIC_GET_VCPU(type));
+	return *vcpu ? 0 : -ENODEV;
+}
+
 static int imsic_attr(struct kvmod_vm *vm, u64 type, unsigned long *val, bool set)
 {
 	struct kvmod_vcpu *vcpu;
+	int r = imsic_attr_vcpu(vm, type, &vcpu);
 
-	if (!aia_ready(vm))
-		return -EBUSY;
-	vcpu = xa_load(&vm->vcpus, KVM_DEV_RISCV_AIA_IMSIC_GET_VCPU(type));
-	if (!vcpu)
-		return -EINVAL;
-	return kvmod_riscv_imsic_reg(vcpu, KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(type),
-				     val, set);
+	return r ?: kvmod_riscv_imsic_reg(vcpu, KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(type),
+					  val, set);
 }
 
 static int aplic_attr(struct kvmod_vm *vm, u64 off, u32 *val, bool set)
@@ -331,7 +350,9 @@ static int aia_get_attr(struct kvmod_device *dev, const struct kvm_device_attr *
 
 static int aia_has_attr(struct kvmod_device *dev, const struct kvm_device_attr *attr)
 {
+	struct kvmod_vcpu *vcpu;
 	u32 v;
+	int r;
 
 	switch (attr->group) {
 	case KVM_DEV_RISCV_AIA_GRP_CONFIG:
@@ -342,11 +363,10 @@ static int aia_has_attr(struct kvmod_device *dev, const struct kvm_device_attr *
 		return attr->attr == KVM_DEV_RISCV_AIA_CTRL_INIT ? 0 : -ENXIO;
 	case KVM_DEV_RISCV_AIA_GRP_APLIC:
 		return attr->attr & 3 || attr->attr >= KVM_DEV_RISCV_APLIC_SIZE ? -ENXIO : 0;
-	case KVM_DEV_RISCV_AIA_GRP_IMSIC: {
-		unsigned long isel = KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(attr->attr);
-
-		return isel >= IMSIC_FIRST && isel <= IMSIC_LAST ? 0 : -ENXIO;
-	}
+	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
+		r = imsic_attr_vcpu(dev->vm, attr->attr, &vcpu);
+		return r ?: kvmod_riscv_imsic_isel_check(vcpu,
+				KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(attr->attr));
 	default:
 		return -ENXIO;
 	}
@@ -418,10 +438,12 @@ const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
  * @vm: the VM
  * @argp: struct kvm_msi
  *
- * An MSI to an address no interrupt file has is dropped, as on hardware.
+ * An MSI to an address no interrupt file has is dropped, as on hardware;
+ * one to a file must name a register of it and an identity it has.
  *
- * Return: 0; -EINVAL for flags; -EBUSY before the AIA is initialized;
- * -EFAULT.
+ * Return: 0; -EINVAL without an AIA, for flags or an identity past the
+ * file's; -EBUSY before the AIA is initialized; -ENODEV for identity 0 or
+ * an offset in the page other than seteipnum_le/be; -EFAULT.
  */
 long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 {
@@ -429,25 +451,19 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
-	if (msi.flags)
+	/* A device id is allowed and means nothing to the AIA. */
+	if (!vm->arch.aia || msi.flags & ~KVM_MSI_VALID_DEVID)
 		return -EINVAL;
 	if (!aia_ready(vm))
 		return -EBUSY;
-	kvmod_arch_irq_msi(vm, &msi);
-	return 0;
+	return kvmod_riscv_imsic_msi(vm, &msi);
 }
 
-/* MSIs (KVM_SIGNAL_MSI, routed GSIs) to the file whose page they name. */
+/* MSIs from routed GSIs and the APLIC: any context, errors dropped. */
 void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 {
-	struct kvmod_vcpu *vcpu;
-
-	if (!aia_ready(vm))
-		return;
-	vcpu = kvmod_riscv_imsic_page_owner(vm, ((u64)msi->address_hi << 32) |
-					    msi->address_lo);
-	if (vcpu)
-		kvmod_riscv_imsic_inject(vcpu, msi->data);
+	if (aia_ready(vm))
+		kvmod_riscv_imsic_msi(vm, msi);
 }
 
 /* Routed pins are APLIC sources; irqchip 0 is the only one. */
@@ -501,18 +517,25 @@ void kvmod_riscv_aia_msi_to_hart(struct kvmod_vm *vm, u32 hart, u32 guest, u32 i
  * @vm: the VM
  * @argp: struct kvm_irq_level; irq is the APLIC source number
  *
- * Return: 0; -ENXIO without an initialized AIA with an APLIC; -EINVAL for
- * a source it does not have; -EFAULT.
+ * Return: 0; -ENXIO without an AIA; -EBUSY before it is initialized;
+ * -ENODEV for a source the APLIC does not have (0, past the last, or no
+ * APLIC at all); -EFAULT.
  */
 long kvmod_riscv_aia_irq_line(struct kvmod_vm *vm, void __user *argp)
 {
+	struct kvmod_riscv_aplic *aplic;
 	struct kvm_irq_level irq;
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
-	if (!aia_ready(vm) || !vm->arch.aia->aplic)
+	if (!vm->arch.aia)
 		return -ENXIO;
-	return kvmod_riscv_aplic_set_line(vm->arch.aia->aplic, irq.irq, irq.level);
+	if (!aia_ready(vm))
+		return -EBUSY;
+	aplic = vm->arch.aia->aplic;
+	if (!aplic || kvmod_riscv_aplic_set_line(aplic, irq.irq, irq.level))
+		return -ENODEV;
+	return 0;
 }
 
 /**

@@ -240,6 +240,36 @@ struct kvmod_vcpu *kvmod_riscv_imsic_page_owner(struct kvmod_vm *vm, u64 gpa)
 }
 
 /**
+ * kvmod_riscv_imsic_msi() - an MSI: a write to a file's seteipnum register
+ * @vm: the VM, its AIA initialized
+ * @msi: the address and data
+ *
+ * Any context.
+ *
+ * Return: 0, also when no file has the page (dropped, as on hardware);
+ * -ENODEV for identity 0 or an offset other than seteipnum_le/be; -EINVAL
+ * for an identity past the file's.
+ */
+int kvmod_riscv_imsic_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+{
+	u64 addr = (u64)msi->address_hi << 32 | msi->address_lo;
+	struct kvmod_vcpu *vcpu = kvmod_riscv_imsic_page_owner(vm, addr);
+	u64 off = addr & (IMSIC_MMIO_PAGE_SZ - 1);
+	u32 id = msi->data;
+
+	if (!vcpu)
+		return 0;
+	if (!id || (off != IMSIC_MMIO_SETIPNUM_LE && off != IMSIC_MMIO_SETIPNUM_BE))
+		return -ENODEV;
+	if (off == IMSIC_MMIO_SETIPNUM_BE)
+		id = swab32(id);
+	if (id > nr_ids(vcpu))
+		return -EINVAL;
+	kvmod_riscv_imsic_inject(vcpu, id);
+	return 0;
+}
+
+/**
  * kvmod_riscv_imsic_hw_page() - whether @gpa is a hardware file's page now
  * @vm: the VM
  * @gpa: a faulting guest address outside memory
@@ -395,6 +425,33 @@ void kvmod_riscv_imsic_inject(struct kvmod_vcpu *vcpu, u32 id)
 	spin_unlock_irqrestore(&f->lock, flags);
 }
 
+/**
+ * kvmod_riscv_imsic_isel_check() - whether a file implements a register
+ * @vcpu: the vCPU whose file
+ * @isel: its siselect number
+ *
+ * Delivery, threshold, and the RV64 eip/eie words (even numbers) that hold
+ * identities up to the VM's highest. Words past it do not exist in a
+ * hardware file of that size either: reaching one there is an illegal
+ * instruction in the host.
+ *
+ * Return: 0; -EINVAL for an eip/eie number the file lacks; -ENOENT for a
+ * number that is no file register at all (as upstream).
+ */
+int kvmod_riscv_imsic_isel_check(struct kvmod_vcpu *vcpu, unsigned long isel)
+{
+	unsigned long word;
+
+	if (isel == IMSIC_EIDELIVERY || isel == IMSIC_EITHRESHOLD)
+		return 0;
+	if (isel < IMSIC_EIP0 || isel > IMSIC_EIE63)
+		return -ENOENT;
+	word = ((isel - IMSIC_EIP0) % (IMSIC_EIE0 - IMSIC_EIP0)) / 2;
+	if (isel & 1 || word > nr_ids(vcpu) / BITS_PER_LONG)
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * One register of the file by its siselect number; @wmask: bits to
  * replace with @val. Return: the old value, or -EINVAL (no such register).
@@ -407,6 +464,8 @@ static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 	unsigned long *map, word = 0;
 
 	lockdep_assert_held(&f->lock);
+	if (kvmod_riscv_imsic_isel_check(vcpu, isel))
+		return -EINVAL;
 	switch (isel) {
 	case IMSIC_EIDELIVERY:
 		*old = f->eidelivery;
@@ -420,9 +479,6 @@ static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 		return 0;
 	case IMSIC_EIP0 ... IMSIC_EIP63:
 	case IMSIC_EIE0 ... IMSIC_EIE63:
-		/* RV64 has only the even-numbered registers, 64 bits each. */
-		if (isel & 1)
-			return -EINVAL;
 		map = isel >= IMSIC_EIE0 ? f->eie : f->eip;
 		first = (isel - (isel >= IMSIC_EIE0 ? IMSIC_EIE0 : IMSIC_EIP0)) * 32;
 		for (i = 0; i < BITS_PER_LONG && first + i <= n; i++)
@@ -439,14 +495,6 @@ static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 	default:
 		return -EINVAL;
 	}
-}
-
-/* A register userspace may name: delivery, threshold, RV64 eip/eie words. */
-static bool valid_isel(unsigned long isel)
-{
-	if (isel == IMSIC_EIDELIVERY || isel == IMSIC_EITHRESHOLD)
-		return true;
-	return isel >= IMSIC_EIP0 && isel <= IMSIC_EIE63 && !(isel & 1);
 }
 
 /**
@@ -487,7 +535,7 @@ static void hw_reg_here(void *info)
  *
  * A hardware file is read or written where it is, by an IPI to its CPU.
  *
- * Return: 0, or -EINVAL for a number with no register.
+ * Return: 0; what kvmod_riscv_imsic_isel_check() says of @isel.
  */
 int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 			  unsigned long *val, bool set)
@@ -498,8 +546,9 @@ int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 	long r;
 	int cpu;
 
-	if (!valid_isel(isel))
-		return -EINVAL;
+	r = kvmod_riscv_imsic_isel_check(vcpu, isel);
+	if (r)
+		return r;
 	for (;;) {
 		spin_lock_irqsave(&f->lock, flags);
 		if (!f->hw_file)

@@ -186,9 +186,12 @@ void kvmod_riscv_imsic_put(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_destroy(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_imsic_evict(struct kvmod_vcpu *vcpu);
 struct kvmod_vcpu *kvmod_riscv_imsic_page_owner(struct kvmod_vm *vm, u64 gpa);
+int kvmod_riscv_imsic_msi(struct kvmod_vm *vm, const struct kvm_msi *msi);
+int kvmod_riscv_imsic_isel_check(struct kvmod_vcpu *vcpu, unsigned long isel);
 bool kvmod_riscv_imsic_hw_page(struct kvmod_vm *vm, u64 gpa);
 int kvmod_riscv_imsic_map_page(struct kvmod_vcpu *vcpu, u64 gpa);
 bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm);
+bool kvmod_riscv_aia_ready(struct kvmod_vm *vm);
 unsigned int kvmod_riscv_aia_max_ids(void);
 
 /* hgei.c */

@@ -20,11 +20,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 
+#include "aia.h"
 #include "guest.h"
-
-#define IMSIC_BASE	0x28000000UL
-#define IMSIC_STR	"0x28000000"
 
 /*
  * The hart's interrupt file on (eidelivery 1, threshold 0), identities 5
@@ -163,22 +162,6 @@ FIXTURE_TEARDOWN(aia)
 		guest_teardown(&self->g);
 }
 
-static int attr(int dev, unsigned long req, uint32_t grp, uint64_t a, void *val)
-{
-	struct kvm_device_attr at = { .group = grp, .attr = a, .addr = (uintptr_t)val };
-
-	return ioctl(dev, req, &at) ? errno : 0;
-}
-
-static int create_aia(struct __test_metadata *_metadata, int vm)
-{
-	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_RISCV_AIA };
-
-	if (ioctl(vm, KVM_CREATE_DEVICE, &cd))
-		return -errno;
-	return cd.fd;
-}
-
 /*
  * VM with vCPUs 0 and 1 (and @more after them), the AIA set up with their
  * IMSIC pages (hart index = vCPU index), @srcs wired sources with the
@@ -204,7 +187,7 @@ static void setup_aia_n(struct __test_metadata *_metadata, struct _test_data_aia
 		ASSERT_NE(MAP_FAILED, self->more_run[i]);
 		self->nr_more++;
 	}
-	self->dev = create_aia(_metadata, self->g.vm);
+	self->dev = create_aia(self->g.vm);
 	if (self->dev == -ENODEV)
 		return;
 	ASSERT_GE(self->dev, 0);
@@ -278,13 +261,6 @@ static int line(int vm, uint32_t irq, uint32_t level)
 	return ioctl(vm, KVM_IRQ_LINE, &l) ? errno : 0;
 }
 
-static int msi(int vm, uint64_t addr, uint32_t data)
-{
-	struct kvm_msi m = { .address_lo = addr, .address_hi = addr >> 32, .data = data };
-
-	return ioctl(vm, KVM_SIGNAL_MSI, &m) ? errno : 0;
-}
-
 TEST_F(aia, attributes_and_errors)
 {
 	struct kvm_create_device test = { .type = KVM_DEV_TYPE_RISCV_AIA,
@@ -295,9 +271,9 @@ TEST_F(aia, attributes_and_errors)
 	guest_setup(_metadata, &self->g, imsic_start, imsic_end);
 	if (ioctl(self->g.vm, KVM_CREATE_DEVICE, &test) && errno == ENODEV)
 		SKIP(return, "no AIA in this host");
-	self->dev = create_aia(_metadata, self->g.vm);
+	self->dev = create_aia(self->g.vm);
 	ASSERT_GE(self->dev, 0);
-	EXPECT_EQ(-EEXIST, create_aia(_metadata, self->g.vm));
+	EXPECT_EQ(-EEXIST, create_aia(self->g.vm));
 
 	/*
 	 * Defaults, and what values are refused. The mode is AUTO by default
@@ -354,8 +330,12 @@ TEST_F(aia, attributes_and_errors)
 	addr = IMSIC_BASE;
 	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			       KVM_DEV_RISCV_AIA_ADDR_IMSIC(5), &addr));
-	EXPECT_EQ(EBUSY, msi(self->g.vm, IMSIC_BASE, 5));		/* not yet initialized */
-	EXPECT_EQ(ENXIO, line(self->g.vm, 1, 1));
+	/* Not yet initialized: upstream's errnos. */
+	EXPECT_EQ(EBUSY, msi(self->g.vm, IMSIC_BASE, 5));
+	EXPECT_EQ(EBUSY, line(self->g.vm, 1, 1));
+	EXPECT_EQ(ENODEV, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x80, &addr));
+	EXPECT_EQ(ENODEV, attr(self->dev, KVM_HAS_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			       KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, 0x80), NULL));
 	self->vcpu1 = add_vcpu(_metadata, &self->g, 1);
 	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(0), &addr));
@@ -373,6 +353,16 @@ TEST_F(aia, attributes_and_errors)
 	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			  KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
 	EXPECT_EQ(IMSIC_BASE + 0x1000, addr);
+	/* More wired sources than identities to forward them as (upstream: EINVAL). */
+	addr = APLIC_BASE;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
+			  KVM_DEV_RISCV_AIA_ADDR_APLIC, &addr));
+	v = 128;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_SRCS, &v));
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+			       KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
+	v = 127;
+	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, 0, KVM_DEV_RISCV_AIA_CONFIG_SRCS, &v));
 	EXPECT_EQ(0, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
 			  KVM_DEV_RISCV_AIA_CTRL_INIT, NULL));
 	/* Once initialized: no second init, no configuration change. */
@@ -383,6 +373,95 @@ TEST_F(aia, attributes_and_errors)
 	EXPECT_EQ(EBUSY, attr(self->dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			      KVM_DEV_RISCV_AIA_ADDR_IMSIC(1), &addr));
 	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+
+	/* KVM_SIGNAL_MSI, KVM_IRQ_LINE and file registers: upstream's errnos. */
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + 0x10000, 5));	/* no file there */
+	EXPECT_EQ(ENODEV, msi(self->g.vm, IMSIC_BASE, 0));		/* identity 0 */
+	EXPECT_EQ(ENODEV, msi(self->g.vm, IMSIC_BASE + 8, 5));	/* not seteipnum */
+	EXPECT_EQ(EINVAL, msi(self->g.vm, IMSIC_BASE, 128));		/* past 127 */
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE + 4, 5 << 24));	/* big-endian */
+	EXPECT_EQ(0, ioctl(self->g.vm, KVM_SIGNAL_MSI, &(struct kvm_msi){
+		.address_lo = IMSIC_BASE, .data = 5, .flags = KVM_MSI_VALID_DEVID }) ? errno : 0);
+	EXPECT_EQ(EINVAL, ioctl(self->g.vm, KVM_SIGNAL_MSI, &(struct kvm_msi){
+		.address_lo = IMSIC_BASE, .data = 5, .flags = 2 }) ? errno : 0);
+	EXPECT_EQ(0, line(self->g.vm, 127, 1));
+	EXPECT_EQ(ENODEV, line(self->g.vm, 0, 1));
+	EXPECT_EQ(ENODEV, line(self->g.vm, 128, 1));
+	EXPECT_EQ(ENODEV, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 7, 0x80, &addr));
+	EXPECT_EQ(ENOENT, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x71, &addr));
+	EXPECT_EQ(ENOENT, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x100, &addr));
+	EXPECT_EQ(EINVAL, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x81, &addr));
+	/* 127 identities: two 64-bit words of each kind. */
+	EXPECT_EQ(0, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x82, &addr));
+	EXPECT_EQ(0, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0xc2, &addr));
+	EXPECT_EQ(EINVAL, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x84, &addr));
+	EXPECT_EQ(EINVAL, imsic_reg(self->dev, KVM_SET_DEVICE_ATTR, 0, 0xc4, &addr));
+	EXPECT_EQ(0, attr(self->dev, KVM_HAS_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0xc2), NULL));
+	EXPECT_EQ(EINVAL, attr(self->dev, KVM_HAS_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			       KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, 0x84), NULL));
+}
+
+/*
+ * KVM_CREATE_DEVICE without a free descriptor fails with EMFILE and leaves
+ * no device behind: the VM gets its AIA once descriptors are free again.
+ */
+TEST(create_without_descriptors_leaves_nothing)
+{
+	struct kvm_create_device test = { .type = KVM_DEV_TYPE_RISCV_AIA,
+					  .flags = KVM_CREATE_DEVICE_TEST };
+	int kvm = kvm_open(_metadata), vm = vm_create(_metadata, kvm), fd;
+	struct rlimit saved, low;
+
+	if (ioctl(vm, KVM_CREATE_DEVICE, &test) && errno == ENODEV)
+		SKIP(return, "no AIA in this host");
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &saved));
+	fd = dup(0);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	low = (struct rlimit){ .rlim_cur = fd, .rlim_max = saved.rlim_max };
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	EXPECT_EQ(-EMFILE, create_aia(vm));
+	EXPECT_EQ(-EMFILE, create_aia(vm));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &saved));
+	fd = create_aia(vm);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(-EEXIST, create_aia(vm));
+	close(fd);
+	close(vm);
+	close(kvm);
+}
+
+/*
+ * File registers past the VM's identities, after the vCPU ran (in the
+ * hardware variant its state then sits in a host guest file): no such
+ * register, in either mode. Reaching one in a hardware file is an illegal
+ * instruction in the host, which used to take the host down from one ioctl.
+ */
+TEST_F(aia, imsic_registers_past_the_file)
+{
+	static const uint32_t past[] = { 0x88, 0xbe, 0xc8, 0xfe };
+	uint64_t v = 0;
+	unsigned int i;
+
+	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	check_files(_metadata, variant->mode, self->g.vcpu);
+	/* 255 identities: words 0-3 of each kind exist. */
+	EXPECT_EQ(0, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, 0x86, &v));
+	EXPECT_EQ(0, imsic_reg(self->dev, KVM_SET_DEVICE_ATTR, 0, 0xc6, &v));
+	for (i = 0; i < ARRAY_SIZE(past); i++) {
+		EXPECT_EQ(EINVAL, imsic_reg(self->dev, KVM_GET_DEVICE_ATTR, 0, past[i], &v))
+			TH_LOG("register %#x", past[i]);
+		EXPECT_EQ(EINVAL, imsic_reg(self->dev, KVM_SET_DEVICE_ATTR, 0, past[i], &v))
+			TH_LOG("register %#x", past[i]);
+	}
+	/* The file still works afterwards: identity 5 reaches the guest. */
+	EXPECT_EQ(0, msi(self->g.vm, IMSIC_BASE, 5));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((5 << 16) | 5, self->g.run->riscv_sbi.args[0]);
 }
 
 TEST_F(aia, msi_to_each_vcpu)
@@ -462,8 +541,8 @@ TEST_F(aia, aplic_sources_to_harts)
 	if (unsupported(self))
 		SKIP(return, "%s", unsupported(self));
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
-	EXPECT_EQ(EINVAL, line(self->g.vm, 0, 1));
-	EXPECT_EQ(EINVAL, line(self->g.vm, 5, 1));
+	EXPECT_EQ(ENODEV, line(self->g.vm, 0, 1));	/* no source 0 (upstream: ENODEV) */
+	EXPECT_EQ(ENODEV, line(self->g.vm, 5, 1));	/* past the last */
 
 	/* Level source 1 to hart 0, identity 9. */
 	EXPECT_EQ(0, line(self->g.vm, 1, 1));
@@ -488,32 +567,6 @@ TEST_F(aia, aplic_sources_to_harts)
 	EXPECT_EQ(6, v);			/* level high */
 	EXPECT_EQ(EINVAL, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_APLIC,
 			       2, &v));		/* unaligned */
-}
-
-static int irqfd(int vm, int fd, uint32_t gsi, uint32_t flags)
-{
-	struct kvm_irqfd f = { .fd = fd, .gsi = gsi, .flags = flags };
-
-	return ioctl(vm, KVM_IRQFD, &f) ? errno : 0;
-}
-
-/* A routing table of @n entries (all MSI to vCPU 0's file, identity 9). */
-static int route_msi(int vm, uint32_t n, uint32_t gsi, uint32_t type)
-{
-	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + n * sizeof(r->entries[0]));
-	uint32_t i;
-	int err;
-
-	r->nr = n;
-	for (i = 0; i < n && i < 64; i++) {
-		r->entries[i].gsi = gsi;
-		r->entries[i].type = type;
-		r->entries[i].u.msi.address_lo = IMSIC_BASE;
-		r->entries[i].u.msi.data = 9;
-	}
-	err = ioctl(vm, KVM_SET_GSI_ROUTING, r) ? errno : 0;
-	free(r);
-	return err;
 }
 
 TEST_F(aia, irqfd_and_gsi_routing)
