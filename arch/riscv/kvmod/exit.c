@@ -42,6 +42,44 @@ static int guest_page_fault(struct kvmod_vcpu *vcpu)
 	return kvmod_riscv_mmio_exit(vcpu, gpa, write);
 }
 
+/**
+ * kvmod_riscv_csr_exit() - hand a guest CSR access to the VMM
+ * @vcpu: the vCPU, the access trapped as a virtual instruction
+ * @insn: the CSR instruction
+ *
+ * KVM_EXIT_RISCV_CSR, as upstream fills it: the VMM answers in ret_value,
+ * which kvmod_riscv_csr_complete() gives the guest on the next KVM_RUN.
+ *
+ * Return: %KVMOD_EXIT_USER.
+ */
+int kvmod_riscv_csr_exit(struct kvmod_vcpu *vcpu, unsigned long insn)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_RISCV_CSR;
+	run->riscv_csr.csr_num = (insn >> 20) & 0xfff;
+	kvmod_riscv_csr_operands(vcpu, insn, &run->riscv_csr.new_value,
+				 &run->riscv_csr.write_mask);
+	run->riscv_csr.ret_value = 0;
+	vcpu->arch.csr_user_insn = insn;
+	return KVMOD_EXIT_USER;
+}
+
+/**
+ * kvmod_riscv_csr_complete() - finish a CSR access the VMM handled
+ * @vcpu: the vCPU, at the start of KVM_RUN after a KVM_EXIT_RISCV_CSR
+ */
+void kvmod_riscv_csr_complete(struct kvmod_vcpu *vcpu)
+{
+	unsigned long insn = vcpu->arch.csr_user_insn;
+	unsigned int rd = (insn >> 7) & 31;
+
+	if (rd)
+		*kvmod_riscv_gpr(vcpu, rd) = vcpu->run->riscv_csr.ret_value;
+	vcpu->arch.sw.guest.regs.pc += 4;
+	vcpu->arch.csr_user_insn = 0;
+}
+
 static int virtual_instruction(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
@@ -57,8 +95,13 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 		r = kvmod_riscv_hstateen_trap(vcpu, insn);
 	if (r == -ENOENT)
 		r = kvmod_riscv_imsic_csr_insn(vcpu, insn);
-	if (r != -ENOENT)
+	if (r != -ENOENT) {
+		if (r == KVMOD_EXIT_USER)
+			vcpu->stat.arch.csr_exit_user++;
+		else
+			vcpu->stat.arch.csr_exit_kernel++;
 		return r;
+	}
 	if (insn == INSN_WFI) {
 		vcpu->stat.arch.wfi_exit_stat++;
 		a->sw.guest.regs.pc += 4;

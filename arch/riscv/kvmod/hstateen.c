@@ -5,14 +5,16 @@
  * it, so a guest that never uses a feature never gets its state.
  *
  * Gated here: bit 58 IMSIC (stopei, the guest interrupt file), 59 AIA
- * (stopi; siph/sieh exist on RV32 only), 60 AIA_ISEL (siselect/sireg), 62 HSENVCFG (senvcfg)
- * and 63 SSTATEEN0 (sstateen0). A VS-mode access behind a closed gate
- * raises a virtual-instruction exception. When the guest's ISA has the
- * feature, the bit is set in the vCPU's hstateen0 (and in the CSR, since
- * the vCPU is loaded) and the instruction runs again: one trap per bit
- * per vCPU lifetime, no cost on later exits, loads or puts. When it does
- * not (say Ssaia switched off through ONE_REG), the guest gets an illegal
- * instruction and the gate stays closed.
+ * (stopi; siph/sieh exist on RV32 only), 60 AIA_ISEL (siselect/sireg),
+ * 62 HSENVCFG (senvcfg) and 63 SSTATEEN0 (sstateen0). A VS-mode access
+ * behind a closed gate raises a virtual-instruction exception. When the
+ * guest's ISA has the feature, the bit is set in the vCPU's hstateen0 (and
+ * in the CSR, since the vCPU is loaded) and the instruction runs again (or,
+ * for a software interrupt file, is emulated in the same trap): one trap
+ * per bit per vCPU lifetime, no cost on later exits, loads or puts. When
+ * it does not (say Ssaia switched off through ONE_REG), the guest gets an
+ * illegal instruction and the gate stays closed. Without an in-kernel AIA
+ * the file's accesses go to the VMM, and its gates stay closed too.
  *
  * Bits 0-31 (which make sstateen0's fields reachable from VS-mode) follow
  * the guest's ISA configuration at its first run and are never changed
@@ -139,28 +141,55 @@ static u64 *enable_stat(struct kvmod_vcpu *vcpu, unsigned int bit)
 	}
 }
 
+/* The gates of the interrupt file: stopei (IMSIC) and siselect/sireg (ISEL). */
+static bool file_gate(unsigned int bit)
+{
+	return bit == SMSTATEEN0_AIA_IMSIC_SHIFT || bit == SMSTATEEN0_AIA_ISEL_SHIFT;
+}
+
+/* Open @bit for good: kept for every later load, live now. */
+static void open_gate(struct kvmod_vcpu *vcpu, unsigned int bit)
+{
+	vcpu->arch.hstateen0 |= BIT_ULL(bit);
+	csr_write(CSR_HSTATEEN0, vcpu->arch.hstateen0);
+	(*enable_stat(vcpu, bit))++;
+}
+
 /**
  * kvmod_riscv_hstateen_trap() - a virtual-instruction trap behind a gate
  * @vcpu: the loaded vCPU
  * @insn: the trapping instruction
  *
+ * One trap per gate per vCPU lifetime. The interrupt file's gates differ:
+ * without an in-kernel AIA the access goes to the VMM (KVM_EXIT_RISCV_CSR)
+ * and the gate stays closed, as upstream does; with a software file
+ * (hstatus.VGEIN 0) the access would trap again once the gate is open, so
+ * it is emulated in this same trap.
+ *
  * Return: -ENOENT when no hstateen0 gate explains the trap; else
- * %KVMOD_EXIT_GUEST, the gate opened (the instruction runs again) or an
- * illegal-instruction exception delivered.
+ * %KVMOD_EXIT_GUEST (the gate opened and the instruction runs again or was
+ * emulated, or an illegal-instruction exception delivered) or
+ * %KVMOD_EXIT_USER.
  */
 int kvmod_riscv_hstateen_trap(struct kvmod_vcpu *vcpu, unsigned long insn)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	unsigned int bit;
+	int r;
 
 	if (!kvmod_riscv_has_smstateen)
 		return -ENOENT;
 	switch (kvmod_riscv_hstateen_decide(insn, a->hstateen0, a->isa, &bit)) {
 	case KVMOD_HSTATEEN_ENABLE:
-		/* Kept for every later load; live now, for the retry. */
-		a->hstateen0 |= BIT_ULL(bit);
-		csr_write(CSR_HSTATEEN0, a->hstateen0);
-		(*enable_stat(vcpu, bit))++;
+		if (file_gate(bit) && !kvmod_riscv_aia_ready(vcpu->vm))
+			return kvmod_riscv_csr_exit(vcpu, insn);
+		open_gate(vcpu, bit);
+		if (file_gate(bit) && !(a->sw.guest.hstatus & HSTATUS_VGEIN)) {
+			/* siselect is a plain CSR: that one just runs again. */
+			r = kvmod_riscv_imsic_csr_insn(vcpu, insn);
+			if (r != -ENOENT)
+				return r;
+		}
 		return KVMOD_EXIT_GUEST;
 	case KVMOD_HSTATEEN_ILLEGAL:
 		kvmod_riscv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);

@@ -587,32 +587,18 @@ int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 {
 	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
-	unsigned int csr, rd, funct3 = (insn >> 12) & 7, src = (insn >> 15) & 31;
 	unsigned long val, wmask, old = 0, flags, isel;
+	unsigned int csr, rd;
 	bool writes;
 	long r = 0;
 
 	if (!kvmod_riscv_decode_csr(insn, &csr, &rd, &writes) ||
-	    (csr != CSR_SIREG && csr != CSR_STOPEI) || !vcpu->vm->arch.aia)
+	    (csr != CSR_SIREG && csr != CSR_STOPEI))
 		return -ENOENT;
-	/* Immediate forms (funct3 5-7) take rs1's number as the value; x0 is 0. */
-	if (funct3 & 4 || !src)
-		val = src;
-	else
-		val = *kvmod_riscv_gpr(vcpu, src);
-	switch (funct3 & 3) {
-	case 1:		/* csrrw */
-		wmask = ~0UL;
-		break;
-	case 2:		/* csrrs */
-		wmask = val;
-		val = ~0UL;
-		break;
-	default:	/* csrrc */
-		wmask = val;
-		val = 0;
-		break;
-	}
+	/* No interrupt file in the kernel: the VMM decides (as upstream). */
+	if (!kvmod_riscv_aia_ready(vcpu->vm))
+		return kvmod_riscv_csr_exit(vcpu, insn);
+	kvmod_riscv_csr_operands(vcpu, insn, &val, &wmask);
 
 	spin_lock_irqsave(&f->lock, flags);
 	if (csr == CSR_STOPEI) {

@@ -128,6 +128,44 @@ static inline bool kvmod_riscv_decode_csr(unsigned long insn, unsigned int *csr,
 	return true;
 }
 
+/**
+ * kvmod_riscv_csr_operands() - what a Zicsr instruction writes
+ * @vcpu: the vCPU that ran it
+ * @insn: the instruction (kvmod_riscv_decode_csr() accepted it)
+ * @new_value: the values it writes
+ * @write_mask: the bits it writes
+ *
+ * As KVM_EXIT_RISCV_CSR puts it: csrrw writes all bits of its source,
+ * csrrs sets and csrrc clears the source's bits; the immediate forms take
+ * the 5-bit zimm as the source, and x0 reads 0.
+ */
+static inline void kvmod_riscv_csr_operands(struct kvmod_vcpu *vcpu, unsigned long insn,
+					    unsigned long *new_value,
+					    unsigned long *write_mask)
+{
+	unsigned int funct3 = (insn >> 12) & 7, src = (insn >> 15) & 31;
+	unsigned long val = funct3 & 4 || !src ? src : *kvmod_riscv_gpr(vcpu, src);
+
+	switch (funct3 & 3) {
+	case 1:		/* csrrw */
+		*new_value = val;
+		*write_mask = ~0UL;
+		break;
+	case 2:		/* csrrs */
+		*new_value = ~0UL;
+		*write_mask = val;
+		break;
+	default:	/* csrrc */
+		*new_value = 0;
+		*write_mask = val;
+		break;
+	}
+}
+
+/* exit.c */
+int kvmod_riscv_csr_exit(struct kvmod_vcpu *vcpu, unsigned long insn);
+void kvmod_riscv_csr_complete(struct kvmod_vcpu *vcpu);
+
 /* sbi.c */
 int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu);

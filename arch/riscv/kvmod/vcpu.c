@@ -62,6 +62,8 @@ static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
 	RISCV_STAT(hstateen_sstateen0_enabled),
 	RISCV_STAT(imsic_hw_attach),
 	RISCV_STAT(imsic_sw_access),
+	RISCV_STAT(csr_exit_user),
+	RISCV_STAT(csr_exit_kernel),
 };
 
 static_assert(ARRAY_SIZE(riscv_vcpu_stats) * sizeof(u64) ==
@@ -157,6 +159,7 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	a->irqs_pending_mask = 0;
 	a->mmio.pending = false;
 	a->sbi_pending = false;
+	a->csr_user_insn = 0;
 	a->halt_pending = false;
 	a->fault_pending = false;
 	hrtimer_cancel(&a->timer.hrt);
@@ -480,6 +483,8 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 		kvmod_riscv_mmio_complete(vcpu);
 	if (a->sbi_pending)
 		kvmod_riscv_sbi_complete(vcpu);
+	if (a->csr_user_insn)
+		kvmod_riscv_csr_complete(vcpu);
 	if (READ_ONCE(vcpu->run->immediate_exit__unsafe))
 		return -EINTR;
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;

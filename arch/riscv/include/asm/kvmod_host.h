@@ -86,11 +86,24 @@ struct kvmod_riscv_trap {
 
 /**
  * struct kvmod_riscv_csr - guest CSRs kept while the vCPU is not loaded
+ * @vsstatus: vsstatus
+ * @vsie: vsie
+ * @vstvec: vstvec
+ * @vsscratch: vsscratch
+ * @vsepc: vsepc
+ * @vscause: vscause
+ * @vstval: vstval
+ * @vsatp: vsatp
+ * @hvip: the hypervisor's view of the guest's pending interrupts
+ * @scounteren: the guest's scounteren (no VS copy)
+ * @senvcfg: the guest's senvcfg (no VS copy)
+ * @sstateen0: the guest's sstateen0 (no VS copy)
+ * @vsiselect: the AIA's vsiselect
+ * @hviprio1: major interrupt priorities (AIA), first half
+ * @hviprio2: major interrupt priorities (AIA), second half
  *
- * Virtual-supervisor CSRs plus the supervisor CSRs that have no VS copy
- * (scounteren, senvcfg, sstateen0), the AIA's (vsiselect, the major
- * interrupt priorities in hviprio1/2) and the hypervisor's view of its
- * interrupts.
+ * Virtual-supervisor CSRs plus the supervisor CSRs that have no VS copy,
+ * the AIA's and the hypervisor's view of the guest's interrupts.
  */
 struct kvmod_riscv_csr {
 	unsigned long vsstatus;
@@ -228,6 +241,9 @@ struct kvmod_riscv_pmu {
  * @hstateen_sstateen0_enabled: hstateen0.SSTATEEN0 opened on first access
  * @imsic_hw_attach: the vCPU's IMSIC state moved into a hardware guest file
  * @imsic_sw_access: trapped stopei/sireg accesses emulated on the software file
+ * @csr_exit_user: trapped CSR accesses handed to the VMM (KVM_EXIT_RISCV_CSR)
+ * @csr_exit_kernel: trapped CSR accesses handled in the kernel (counters,
+ *	hstateen gates, the software interrupt file)
  */
 struct kvmod_arch_vcpu_stat {
 	u64 ecall_exit_stat;
@@ -241,6 +257,8 @@ struct kvmod_arch_vcpu_stat {
 	u64 hstateen_sstateen0_enabled;
 	u64 imsic_hw_attach;
 	u64 imsic_sw_access;
+	u64 csr_exit_user;
+	u64 csr_exit_kernel;
 };
 
 struct kvmod_riscv_aia;
@@ -286,6 +304,7 @@ struct kvmod_arch_vcpu {
 	unsigned long reset_pc;
 	unsigned long reset_a1;
 	bool sbi_pending;
+	unsigned long csr_user_insn;	/* a CSR access the VMM answers, or 0 */
 	bool sbi_slow;
 	bool halt_pending;
 	bool guest_debug;

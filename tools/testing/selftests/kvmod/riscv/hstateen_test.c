@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Lazy hstateen0 (Smstateen): a vCPU starts with every gate closed; the
- * guest's first access to senvcfg or sstateen0 opens its gate once (one
- * vCPU statistic per bit says when), invisibly to the guest, and it stays
- * open across later entries, a vCPU reset and a move to another host CPU.
- * A guest without the extension (Smstateen switched off, no Ssaia) gets an
- * illegal instruction every time and the gate stays closed. Needs a host
- * with Smstateen (QEMU smstateen=true).
+ * guest's first access to senvcfg, sstateen0, stopi or the interrupt
+ * file's CSRs opens its gate once (one vCPU statistic per bit says when,
+ * and the CSR exit count shows one trap), invisibly to the guest: every
+ * first access reads over a sentinel or writes, so an access that was
+ * skipped instead of run again shows. Gates stay open across later
+ * entries, a vCPU reset and a move to another host CPU. The interrupt
+ * file's accesses are emulated in that one trap when the file is a
+ * software one, and go to the VMM (KVM_EXIT_RISCV_CSR, gate closed) when
+ * the VM has no in-kernel AIA. A guest without the extension (Smstateen
+ * switched off, no Ssaia) gets an illegal instruction every time and the
+ * gate stays closed. Needs a host with Smstateen (QEMU smstateen=true).
  */
 
 #include <pthread.h>
 #include <sched.h>
 
+#include "aia.h"
 #include "guest.h"
 
 #define EXC_ILLEGAL	2
@@ -23,9 +29,16 @@
 #define REG_SENVCFG	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
 			 KVM_REG_RISCV_CSR_GENERAL | KVM_REG_RISCV_CSR_REG(senvcfg))
 
-/* Read CSR @csr into a1, the trap cause (0: none) into a0, and report. */
+#define REG_SISELECT	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_AIA | KVM_REG_RISCV_CSR_AIA_REG(siselect))
+#define SENTINEL	0x5a5a
+
+/*
+ * Read CSR @csr into a1 (over a sentinel: an access skipped rather than
+ * run leaves it), the trap cause (0: none) into a0, and report.
+ */
 #define READ_REPORT(csr, tag) \
-	"li s1, 0\n csrr s2, " #csr "\n mv a0, s1\n mv a1, s2\n" G_REPORT(tag)
+	"li s1, 0\n li s2, 0x5a5a\n csrr s2, " #csr "\n mv a0, s1\n mv a1, s2\n" G_REPORT(tag)
 #define END	"j 10f\n" G_TRAP_HANDLER "10: j 10b\n"
 
 GUEST_CODE(envcfg,
@@ -39,6 +52,19 @@ GUEST_CODE(sstateen0,
 	   READ_REPORT(0x10c, 3) END);
 
 /* stopi, siselect, stopei, then stopi again: with Ssaia switched off. */
+GUEST_CODE(stopi,
+	   G_TRAP_SETUP READ_REPORT(0xdb0, 1) READ_REPORT(0xdb0, 2) END);
+
+/*
+ * The interrupt file's gates, each first reached by an access that traps
+ * even with the gate open when the file is a software one: sireg (gate
+ * AIA_ISEL; vsiselect preset to eidelivery), stopei (gate IMSIC); then
+ * siselect, behind the gate sireg opened.
+ */
+GUEST_CODE(file_gates,
+	   G_TRAP_SETUP G_REPORT(1) READ_REPORT(0x151, 2) READ_REPORT(0x15c, 3)
+	   READ_REPORT(0x150, 4) END);
+
 GUEST_CODE(aia,
 	   G_TRAP_SETUP READ_REPORT(0xdb0, 1) READ_REPORT(0x150, 2)
 	   READ_REPORT(0x15c, 3) READ_REPORT(0xdb0, 4) END);
@@ -91,6 +117,15 @@ static void setup(struct __test_metadata *_metadata, struct _test_data_hstateen 
 
 #define REPORT(tag) guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, tag)
 #define STAT(name) stat_value(self->stats, "hstateen_" #name "_enabled")
+#define TRAPS() stat_value(self->stats, "csr_exit_kernel")
+
+/* Whether the guest can have Ssaia (the host has it). */
+static bool ssaia(int vcpu)
+{
+	uint64_t v = 0;
+
+	return !vcpu_reg(vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_SSAIA), &v, false) && v;
+}
 
 TEST_F(hstateen, hstateen_envcfg_opens_once)
 {
@@ -102,8 +137,9 @@ TEST_F(hstateen, hstateen_envcfg_opens_once)
 	EXPECT_EQ(0, STAT(envcfg));		/* nothing at creation */
 	run = REPORT(1);
 	EXPECT_EQ(0, run->riscv_sbi.args[0]);	/* no trap the guest saw */
-	EXPECT_EQ(0, run->riscv_sbi.args[1]);
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);	/* read for real, not skipped */
 	EXPECT_EQ(1, STAT(envcfg));
+	EXPECT_EQ(1, TRAPS());			/* one trap opened it */
 	run = REPORT(2);
 	EXPECT_EQ(0, run->riscv_sbi.args[0]);
 	EXPECT_EQ(1, run->riscv_sbi.args[1] & 1);	/* the write took */
@@ -111,6 +147,7 @@ TEST_F(hstateen, hstateen_envcfg_opens_once)
 	run = REPORT(3);
 	EXPECT_EQ(0, run->riscv_sbi.args[0]);
 	EXPECT_EQ(1, STAT(envcfg));		/* one trap per vCPU lifetime */
+	EXPECT_EQ(1, TRAPS());
 	EXPECT_EQ(0, STAT(sstateen0));		/* other gates stay shut */
 	EXPECT_EQ(0, STAT(aia));
 }
@@ -125,13 +162,21 @@ TEST_F(hstateen, hstateen_sstateen0_opens_once)
 	EXPECT_EQ(0, get_reg(_metadata, self->g.vcpu, REG_SSTATEEN0));
 	run = REPORT(1);
 	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);	/* read for real, not skipped */
 	EXPECT_EQ(1, STAT(sstateen0));
+	EXPECT_EQ(1, TRAPS());
 	run = REPORT(2);
 	EXPECT_EQ(0, run->riscv_sbi.args[0]);
 	/* What the CPU kept of all ones (WARL) is what userspace reads. */
 	EXPECT_EQ(run->riscv_sbi.args[1], get_reg(_metadata, self->g.vcpu, REG_SSTATEEN0));
+	/*
+	 * Its fields (bits 0-31) are read-only zero from VS-mode while the
+	 * same bits of hstateen0 are clear, and kvmod opens none of them.
+	 */
+	EXPECT_EQ(0, run->riscv_sbi.args[1] & 0xffffffffUL);
 	REPORT(3);
 	EXPECT_EQ(1, STAT(sstateen0));
+	EXPECT_EQ(1, TRAPS());
 	EXPECT_EQ(0, STAT(envcfg));
 }
 
@@ -167,6 +212,115 @@ TEST_F(hstateen, hstateen_aia_illegal_without_ssaia)
 	EXPECT_EQ(0, STAT(imsic));
 	EXPECT_EQ(0, STAT(aia));
 	EXPECT_EQ(0, STAT(aia_isel));
+}
+
+/* stopi (gate AIA, bit 59) opens on its first access, once. */
+TEST_F(hstateen, hstateen_aia_opens_once)
+{
+	struct kvm_run *run;
+
+	setup(_metadata, self, stopi_start, stopi_end);
+	if (!smstateen(self->g.vcpu) || !ssaia(self->g.vcpu))
+		SKIP(return, "host without Smstateen and Ssaia");
+	EXPECT_EQ(0, STAT(aia));
+	run = REPORT(1);
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);	/* nothing pending, read for real */
+	EXPECT_EQ(1, STAT(aia));
+	EXPECT_EQ(1, TRAPS());
+	run = REPORT(2);
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);
+	EXPECT_EQ(1, STAT(aia));
+	EXPECT_EQ(1, TRAPS());
+	EXPECT_EQ(0, STAT(imsic));
+	EXPECT_EQ(0, STAT(aia_isel));
+}
+
+/*
+ * The interrupt file's gates with an in-kernel AIA in @mode: one trap per
+ * gate, the access emulated in it when the file is a software one (its
+ * retry would trap again) and run again when it is a hardware one.
+ */
+static void file_gates(struct __test_metadata *_metadata, struct _test_data_hstateen *self,
+		       uint32_t mode)
+{
+	uint64_t one = 1, isel = 0x70;
+	struct kvm_run *run;
+	long long t;
+	int dev, r;
+
+	setup(_metadata, self, file_gates_start, file_gates_end);
+	if (!smstateen(self->g.vcpu) || !ssaia(self->g.vcpu))
+		SKIP(return, "host without Smstateen and Ssaia");
+	dev = create_aia(self->g.vm);
+	ASSERT_LE(0, dev);
+	r = aia_init(dev, mode, 1, 0);
+	if (r == EINVAL && mode == KVM_DEV_RISCV_AIA_MODE_HWACCEL)
+		SKIP(close(dev); return, "no hardware guest interrupt files in this host");
+	ASSERT_EQ(0, r);
+	/* eidelivery on, and the guest's siselect pointing at it. */
+	ASSERT_EQ(0, imsic_reg(dev, KVM_SET_DEVICE_ATTR, 0, 0x70, &one));
+	set_reg(_metadata, self->g.vcpu, REG_SISELECT, isel);
+	REPORT(1);
+	t = TRAPS();
+	run = REPORT(2);					/* sireg */
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(1, run->riscv_sbi.args[1]);		/* eidelivery, not the sentinel */
+	EXPECT_EQ(1, STAT(aia_isel));
+	EXPECT_EQ(t + 1, TRAPS()) TH_LOG("sireg's first access");
+	run = REPORT(3);					/* stopei */
+	EXPECT_EQ(0, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0, run->riscv_sbi.args[1]);		/* nothing pending */
+	EXPECT_EQ(1, STAT(imsic));
+	EXPECT_EQ(t + 2, TRAPS()) TH_LOG("stopei's first access");
+	run = REPORT(4);					/* siselect: gate open */
+	EXPECT_EQ(0x70, run->riscv_sbi.args[1]);
+	EXPECT_EQ(t + 2, TRAPS()) TH_LOG("siselect behind an open gate");
+	EXPECT_EQ(1, STAT(aia_isel));
+	close(dev);
+}
+
+TEST_F(hstateen, hstateen_file_gates_one_trap_software_file)
+{
+	file_gates(_metadata, self, KVM_DEV_RISCV_AIA_MODE_EMUL);
+}
+
+TEST_F(hstateen, hstateen_file_gates_one_trap_hardware_file)
+{
+	file_gates(_metadata, self, KVM_DEV_RISCV_AIA_MODE_HWACCEL);
+}
+
+/*
+ * No in-kernel AIA: the interrupt file's accesses go to the VMM (as
+ * upstream), the gate stays closed and every access exits again; the
+ * VMM's answer is what the guest reads.
+ */
+TEST_F(hstateen, hstateen_file_gates_without_aia_go_to_vmm)
+{
+	struct kvm_run *run;
+	int i;
+
+	setup(_metadata, self, file_gates_start, file_gates_end);
+	if (!smstateen(self->g.vcpu) || !ssaia(self->g.vcpu))
+		SKIP(return, "host without Smstateen and Ssaia");
+	run = REPORT(1);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, guest_run(self->g.vcpu));
+		ASSERT_EQ(KVM_EXIT_RISCV_CSR, run->exit_reason);
+		EXPECT_EQ(i ? 0x15c : 0x151, run->riscv_csr.csr_num);
+		EXPECT_EQ(0, run->riscv_csr.write_mask);	/* csrr: a read */
+		run->riscv_csr.ret_value = 0x77 + i;
+		run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2 + i);
+		EXPECT_EQ(0, run->riscv_sbi.args[0]);
+		EXPECT_EQ(0x77 + i, run->riscv_sbi.args[1]);
+	}
+	EXPECT_EQ(0, STAT(aia_isel));
+	EXPECT_EQ(0, STAT(imsic));
+	EXPECT_EQ(2, stat_value(self->stats, "csr_exit_user"));
+	/* siselect: its gate is still closed, so it goes to the VMM too. */
+	ASSERT_EQ(0, guest_run(self->g.vcpu));
+	EXPECT_EQ(KVM_EXIT_RISCV_CSR, run->exit_reason);
+	EXPECT_EQ(0x150, run->riscv_csr.csr_num);
 }
 
 TEST_F(hstateen, hstateen_open_across_reset)
