@@ -5,6 +5,7 @@
 #   make run            boot a QEMU host with kvmod loaded and use /dev/kvm
 #   make check          all tests on both arches (ARCH=riscv|arm64 for one)
 #   make bench          exit round trips, kvmod vs upstream KVM (riscv)
+#   make dkms-check     kvmod built and installed by DKMS, loaded in the test hosts
 #   make compat         upstream Linux 6.12 KVM selftests against kvmod
 #                       (KVM=upstream: against the baseline kernel's KVM)
 #   make modules KDIR=<prepared kernel build dir> [ARCH=.. CROSS_COMPILE=..]
@@ -22,12 +23,12 @@ RUN_ARCH := $(if $(filter command line,$(origin ARCH)),$(ARCH),riscv)
 KVM ?= kvmod
 SCRIPTS := scripts/kvmod
 
-.PHONY: all check compat run bench modules clean deps kernel help
+.PHONY: all check compat run bench modules clean deps kernel help dkms-check
 
 all: help
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(SCRIPTS)/deps.sh all
@@ -37,6 +38,9 @@ check:
 
 compat:
 	@$(SCRIPTS)/compat.sh $(KVM) $(CHECK_ARCHES)
+
+dkms-check:
+	@$(SCRIPTS)/dkms-check.sh $(CHECK_ARCHES)
 
 run:
 	@$(SCRIPTS)/run.sh $(RUN_ARCH)

@@ -11,7 +11,7 @@
 HOST_PKGS="make gcc libc6-dev bc bison flex libssl-dev libelf-dev cpio xz-utils
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	python3 perl kmod file"
+	python3 perl kmod file dkms"
 
 host_deps() {
 	local missing

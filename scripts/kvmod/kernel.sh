@@ -28,8 +28,10 @@ SRC=$KVMOD_CACHE/src/linux
 [ -f "$KVMOD_CACHE/src/.complete" ] || "$KVMOD_ROOT/scripts/kvmod/deps.sh" linux
 CFG=$KVMOD_ROOT/scripts/kvmod/configs
 FRAGS=("$CFG/common.config" "$CFG/$ARCH_NAME.config" "$CFG/$VARIANT.config")
-# The compiler version is part of the key: a new cross gcc means a new kernel.
-HASH=$(kvmod_hash "${FRAGS[@]}" "$KVMOD_ROOT/scripts/kvmod/kernel.sh" \
+# The key holds the fragments' settings, not their comments, and the
+# compiler version: a new cross gcc means a new kernel.
+SETTINGS=$(grep -hE '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "${FRAGS[@]}")
+HASH=$(kvmod_hash "$SETTINGS" "$KVMOD_ROOT/scripts/kvmod/kernel.sh" \
 	"$(cat "$KVMOD_CACHE/src/version")" "$("${CROSS}gcc" -dumpfullversion)")
 OUT=$KVMOD_CACHE/kernel/$ARCH_NAME-$VARIANT-$HASH
 STAMP=$OUT/.kvmod-complete

@@ -9,7 +9,7 @@
 # the guest powered off by itself, 124 if the host-side timeout had to kill it
 # (a hung guest is a failure, never a pass), else QEMU's own status.
 # KVMOD_APPEND adds kernel command line words; KVMOD_QEMU_ARGS adds QEMU
-# options (word-split). KVMOD_SERIAL_STDIO=1 (make run) puts the serial
+# options (word-split); KVMOD_QEMU_MEM sets the RAM size (default 2G). KVMOD_SERIAL_STDIO=1 (make run) puts the serial
 # console on our stdin/stdout as well as in SERIAL_LOG: it scrolls in the
 # terminal and takes input (Ctrl-C ends QEMU).
 # shellcheck source=scripts/kvmod/lib.sh
@@ -70,7 +70,7 @@ else
 	exec 9</dev/null
 fi
 rc=0
-"${TIMEOUT_CMD[@]}" "${QEMU[@]}" "${MACHINE[@]}" -accel tcg -smp 2 -m 2G \
+"${TIMEOUT_CMD[@]}" "${QEMU[@]}" "${MACHINE[@]}" -accel tcg -smp 2 -m "${KVMOD_QEMU_MEM:-2G}" \
 	-nographic -monitor none "${SERIAL_ARGS[@]}" -no-reboot \
 	-kernel "$IMAGE" -initrd "$INITRD" -append "$APPEND" \
 	-drive "file=$DISK,format=raw,if=none,id=results,cache=writethrough" \

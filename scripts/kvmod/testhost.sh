@@ -194,6 +194,62 @@ th_count() {
 	END { printf "%d %d %d\n", p, f, s }' "$1"
 }
 
+# Skips are failures unless the check host lacks what the case needs:
+# rewrites TAP so that every skip not named in ALLOW (the host's list, see
+# tools/testing/selftests/kvmod/skips/) becomes a failure, and so does the
+# step holding it. ALLOW lines: "STEP CASE  reason", CASE a glob ('*' only)
+# over the kselftest case name, or "-" for the step's own skip.
+th_skip_policy() {
+	local tap=$1 allow=$2 tmp
+	tmp=$(mktemp)
+	awk -v allowfile="$allow" '
+	function glob(p) { gsub(/[.+?^$(){}|\\]/, "\\\\&", p); gsub(/\*/, ".*", p); return "^" p "$" }
+	function allowed(step, c,   i) {
+		for (i = 1; i <= n; i++)
+			if (step == astep[i] && c ~ acase[i]) return 1
+		return 0
+	}
+	function is_skip(l) { return l ~ /^ *ok .*#[ \t]*[Ss][Kk][Ii][Pp]/ }
+	function deny(l,   ind) {
+		match(l, /^ */); ind = substr(l, 1, RLENGTH)
+		l = substr(l, RLENGTH + 1)
+		sub(/#[ \t]*[Ss][Kk][Ii][Pp]/, "# FAIL: skipped where this host allows no skip:", l)
+		return ind "not " l
+	}
+	BEGIN {
+		while ((getline line < allowfile) > 0) {
+			sub(/#.*/, "", line)
+			if (split(line, w) >= 2) {
+				n++; astep[n] = w[1]; acase[n] = w[2] == "-" ? "^-$" : glob(w[2])
+			}
+		}
+	}
+	/^(not )?ok [0-9]+ - / {
+		step = $0; sub(/^(not )?ok [0-9]+ - /, "", step); sub(/ .*/, "", step)
+		bad = 0
+		for (i = 1; i <= nb; i++) {
+			l = buf[i]
+			if (l ~ /^ +ok / && is_skip(l)) {
+				c = l; sub(/^ *ok [0-9]+ /, "", c); sub(/ *#.*/, "", c)
+				if (!allowed(step, c)) { l = deny(l); bad = 1 }
+			}
+			print l
+		}
+		nb = 0
+		l = $0
+		if (is_skip(l) && !allowed(step, "-"))
+			l = deny(l)
+		else if (bad && l ~ /^ok /)
+			l = "not " l " # FAIL: a case skipped where this host allows no skip"
+		print l
+		next
+	}
+	{ buf[++nb] = $0 }
+	END { for (i = 1; i <= nb; i++) print buf[i] }
+	' "$tap" > "$tmp"
+	mv "$tmp" "$tap"
+}
+
 # Top-level results of a TAP file as "PASS|FAIL|SKIP NAME" lines, for the
 # steps whose name starts with PREFIX (the prefix is removed).
 th_toplevel() {

@@ -687,6 +687,10 @@ static const char *const bad_klog[] = {
 	"list_del corruption", "refcount_t:", "UBSAN:", "KASAN:", "DEBUG_LOCKS_WARN_ON",
 	"unreferenced object", "blocked for more than", "general protection fault",
 	"lock held when returning to user space", "INFO: lockdep",
+	/* slub_debug (check hosts boot with slub_debug=FZP): use after free and overruns. */
+	"Poison overwritten", "Redzone overwritten", "Padding overwritten",
+	"Object already free", "Freepointer corrupt", "Freechain corrupt",
+	"Invalid object pointer", "Wrong object count",
 	NULL
 };
 

@@ -5,6 +5,8 @@
  * on. Run on a lockdep kernel, this also checks the locking order.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -107,38 +109,98 @@ TEST(concurrent_slots_and_vcpus)
 	close(kvm);
 }
 
-/* Closing a VM while other threads still issue ioctls on it and its vCPU. */
+static long module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/kvmod/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+struct closer_race {
+	int vm;
+	int idx;		/* this thread's slot id */
+	char *mem;
+	atomic_int *go;
+	unsigned long calls, bad;
+	int last_bad;
+};
+
+static void expect(struct closer_race *c, int err, int want)
+{
+	c->calls++;
+	/* Once the fd is closed, the number is stale: EBADF, nothing else. */
+	if (err != want && err != EBADF) {
+		c->bad++;
+		c->last_bad = err;
+	}
+}
+
+/* VM ioctls that create no fd, so the closed number cannot be reused. */
 static void *close_racer(void *arg)
 {
-	int *fds = arg;
-	int i;
+	struct closer_race *c = arg;
+	int i, r;
 
-	for (i = 0; i < 1000; i++) {
-		ioctl(fds[0], KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
-		ioctl(fds[1], _IO(KVMIO, 0xfe), 0);
+	while (!atomic_load(c->go))
+		;
+	for (i = 0; i < 200; i++) {
+		r = ioctl(c->vm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY);
+		expect(c, r == 1 ? 0 : r < 0 ? errno : -1, 0);
+		expect(c, set_region(c->vm, c->idx, 0, 0x100000000UL + c->idx * PAGE, PAGE,
+				     c->mem), 0);
+		expect(c, set_region(c->vm, c->idx, 0, 0, 0, NULL), 0);
 	}
 	return NULL;
 }
 
+/*
+ * The VM's last fd closed while other threads are inside its ioctls: the
+ * last of them to leave releases the VM. Every call sees the VM whole or
+ * a closed fd, and each VM is really freed (the module's references go
+ * back to what they were).
+ */
 TEST(close_while_in_use)
 {
+	long base = module_refcnt();
 	int kvm = kvm_open(_metadata);
-	int round;
+	char *mem;
+	int round, i;
 
+	ASSERT_LE(0, base);
+	mem = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
 	for (round = 0; round < 50; round++) {
-		int vm = vm_create(_metadata, kvm);
-		int fds[2] = { dup(vm), ioctl(vm, KVM_CREATE_VCPU, 0) };
-		pthread_t t;
+		int vm = vm_create(_metadata, kvm), vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+		struct closer_race c[THREADS];
+		pthread_t t[THREADS];
+		atomic_int go = 0;
 
-		ASSERT_GE(fds[0], 0);
-		ASSERT_GE(fds[1], 0);
-		ASSERT_EQ(0, pthread_create(&t, NULL, close_racer, fds));
+		ASSERT_GE(vcpu, 0);
+		/* The vCPU's reference goes first: only the VM fd holds the VM. */
+		close(vcpu);
+		for (i = 0; i < THREADS; i++) {
+			c[i] = (struct closer_race){ .vm = vm, .idx = i, .mem = mem, .go = &go };
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, close_racer, &c[i]));
+		}
+		atomic_store(&go, 1);
+		usleep(round % 5 * 100);
 		close(vm);
-		pthread_join(t, NULL);
-		close(fds[0]);
-		close(fds[1]);
+		for (i = 0; i < THREADS; i++) {
+			pthread_join(t[i], NULL);
+			EXPECT_EQ(0, c[i].bad) TH_LOG("round %d: %lu of %lu calls failed, last %s",
+						      round, c[i].bad, c[i].calls,
+						      strerror(c[i].last_bad));
+		}
 	}
+	munmap(mem, PAGE);
 	close(kvm);
+	EXPECT_EQ(base, module_refcnt());
 }
 
 TEST_HARNESS_MAIN

@@ -188,7 +188,8 @@ TEST(slot_delete_vs_invalidation)
 
 		/* S exists and the guest has every page of it mapped. */
 		ASSERT_EQ(0, set_region(g.vm, 1, 0, SLOT_GPA, SPAN, mem));
-		ASSERT_TRUE(mapped_again(mem)) TH_LOG("round %d: the guest never stored to S", round);
+		ASSERT_TRUE(mapped_again(mem))
+			TH_LOG("round %d: the guest never stored to S", round);
 
 		/* vCPU 1 parks in U's fault, inside the VM's SRCU read section. */
 		ASSERT_EQ(0, madvise(ufd_mem, 4096, MADV_DONTNEED));

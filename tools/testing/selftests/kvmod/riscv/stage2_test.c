@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Stage-2 (G-stage) mapping sizes: memory the host backs with a
- * transparent huge page is mapped with one 2 MiB leaf when the slot keeps
+ * transparent huge page is mapped with one 2 MiB leaf, a 1 GiB hugetlb page
+ * with one 1 GiB leaf, when the slot keeps
  * its alignment, with 4 KiB leaves when it does not or while it logs dirty
  * pages, and a host change inside a huge leaf (a page dropped) is seen by
  * the guest. Every case checks the guest reads what the host wrote to each
@@ -88,15 +89,16 @@ static bool backed_huge(void *p)
 }
 
 /*
- * The data slot over @mem (flags @flags), filled; false when the host gave
- * no huge page to test with.
+ * The data slot over @mem (flags @flags), filled: 0, -1 when the host gave
+ * no huge page to test with, or the errno of the slot's creation (which
+ * the caller must fail on: only the host's lack of a THP is a skip).
  */
-static bool data_slot(struct _test_data_stage2 *self, char *mem, uint32_t flags)
+static int data_slot(struct _test_data_stage2 *self, char *mem, uint32_t flags)
 {
 	fill(mem);
 	if (!backed_huge(self->huge))
-		return false;
-	return !set_region(self->g.vm, 1, flags, DATA_GPA, DATA_SIZE, mem);
+		return -1;
+	return set_region(self->g.vm, 1, flags, DATA_GPA, DATA_SIZE, mem);
 }
 
 #define NO_THP "the host gave no transparent huge page"
@@ -108,8 +110,11 @@ static long long walk(struct __test_metadata *_metadata, struct guest *g)
 
 TEST_F(stage2, huge_page_maps_one_leaf)
 {
-	if (!data_slot(self, self->huge, 0))
+	int r = data_slot(self, self->huge, 0);
+
+	if (r < 0)
 		SKIP(return, NO_THP);
+	ASSERT_EQ(0, r) TH_LOG("the data slot: %s", strerror(r));
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
 	/* The code's pages only, not the 512 data pages. */
@@ -118,8 +123,11 @@ TEST_F(stage2, huge_page_maps_one_leaf)
 
 TEST_F(stage2, dirty_logging_maps_small_leaves)
 {
-	if (!data_slot(self, self->huge, KVM_MEM_LOG_DIRTY_PAGES))
+	int r = data_slot(self, self->huge, KVM_MEM_LOG_DIRTY_PAGES);
+
+	if (r < 0)
 		SKIP(return, NO_THP);
+	ASSERT_EQ(0, r) TH_LOG("the data slot: %s", strerror(r));
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
 	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
@@ -132,8 +140,11 @@ TEST_F(stage2, dirty_logging_maps_small_leaves)
 TEST_F(stage2, misaligned_slot_maps_small_leaves)
 {
 	/* Host address one page past a huge page boundary, guest's on one. */
-	if (!data_slot(self, self->huge + 4096, 0))
+	int r = data_slot(self, self->huge + 4096, 0);
+
+	if (r < 0)
 		SKIP(return, NO_THP);
+	ASSERT_EQ(0, r) TH_LOG("the data slot: %s", strerror(r));
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(0, stat_value(self->vm_stats, "pages_2m"));
 	EXPECT_LE(512, stat_value(self->vm_stats, "pages_4k"));
@@ -141,8 +152,11 @@ TEST_F(stage2, misaligned_slot_maps_small_leaves)
 
 TEST_F(stage2, host_change_inside_huge_leaf)
 {
-	if (!data_slot(self, self->huge, 0))
+	int r = data_slot(self, self->huge, 0);
+
+	if (r < 0)
 		SKIP(return, NO_THP);
+	ASSERT_EQ(0, r) TH_LOG("the data slot: %s", strerror(r));
 	EXPECT_EQ(0, walk(_metadata, &self->g));
 	EXPECT_EQ(1, stat_value(self->vm_stats, "pages_2m"));
 	/* Drop page 5: the huge page splits and the leaf must go. */
@@ -153,6 +167,65 @@ TEST_F(stage2, host_change_inside_huge_leaf)
 	/* Page 5 anew: a wrong mapping would read what was there before. */
 	*(uint64_t *)(self->huge + 5 * 4096) = 99;
 	EXPECT_EQ(1, walk(_metadata, &self->g));
+}
+
+#define GIGA_GPA	0x100000000UL
+#define GIGA		0x40000000UL
+#define GIGA_FREE	"/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages"
+
+/* Reads the doublewords at 0, 512 MiB and 1 GiB - 4 KiB of GIGA_GPA. */
+GUEST_CODE(giga,
+	   "li t0, 0x100000000\n ld a0, 0(t0)\n"
+	   "li t1, 0x20000000\n add t1, t1, t0\n ld a1, 0(t1)\n"
+	   "li t1, 0x3ffff000\n add t1, t1, t0\n ld a2, 0(t1)\n"
+	   G_REPORT(1));
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * A 1 GiB hugetlb page behind a 1 GiB-aligned slot: one 1 GiB leaf. The
+ * page must be reserved at boot (hugepagesz=1G hugepages=1; later the
+ * host's memory is too fragmented for one), which the check hosts do.
+ */
+TEST(gigantic_page_maps_one_leaf)
+{
+	struct kvm_run *run;
+	struct guest g;
+	char *giga;
+	int stats;
+
+	if (read_long(GIGA_FREE) < 1)
+		SKIP(return, "the host reserved no free 1 GiB page (hugepagesz=1G hugepages=1)");
+	guest_setup(_metadata, &g, giga_start, giga_end);
+	giga = mmap(NULL, GIGA, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (30 << MAP_HUGE_SHIFT), -1, 0);
+	ASSERT_NE(MAP_FAILED, giga) TH_LOG("mmap of a 1 GiB page: %s", strerror(errno));
+	*(uint64_t *)giga = 11;
+	*(uint64_t *)(giga + GIGA / 2) = 22;
+	*(uint64_t *)(giga + GIGA - 4096) = 33;
+	ASSERT_EQ(0, set_region(g.vm, 1, 0, GIGA_GPA, GIGA, giga));
+	stats = ioctl(g.vm, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(stats, 0);
+	run = guest_report(_metadata, &g, g.vcpu, g.run, 1);
+	EXPECT_EQ(11, run->riscv_sbi.args[0]);
+	EXPECT_EQ(22, run->riscv_sbi.args[1]);
+	EXPECT_EQ(33, run->riscv_sbi.args[2]);
+	EXPECT_EQ(1, stat_value(stats, "pages_1g"));
+	EXPECT_EQ(0, stat_value(stats, "pages_2m"));
+	close(stats);
+	guest_teardown(&g);
+	munmap(giga, GIGA);
 }
 
 TEST_HARNESS_MAIN
