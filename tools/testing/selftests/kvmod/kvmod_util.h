@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -71,6 +74,55 @@ static inline int set_region_v1(int vm, uint32_t slot, uint32_t flags, uint64_t 
 	};
 
 	return ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) ? errno : 0;
+}
+
+/* Seconds on the monotonic clock, for tests bounded in time. */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The number in a sysfs or procfs file, or -1. */
+static inline long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* References to the module: each open fd and mapping of ours holds one. */
+static inline long module_refcnt(void)
+{
+	return read_long("/sys/module/kvmod/refcnt");
+}
+
+/*
+ * Lowers RLIMIT_NOFILE to the lowest free descriptor, so that the next one
+ * the process asks for fails with EMFILE; @saved gets the old limit.
+ * 0 or the errno.
+ */
+static inline int no_free_fd(struct rlimit *saved)
+{
+	struct rlimit low;
+	int fd;
+
+	if (getrlimit(RLIMIT_NOFILE, saved))
+		return errno;
+	fd = dup(0);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	low = (struct rlimit){ .rlim_cur = fd, .rlim_max = saved->rlim_max };
+	return setrlimit(RLIMIT_NOFILE, &low) ? errno : 0;
 }
 
 #endif /* KVMOD_SELFTEST_UTIL_H */

@@ -109,19 +109,6 @@ TEST(concurrent_slots_and_vcpus)
 	close(kvm);
 }
 
-static long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/kvmod/refcnt", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 struct closer_race {
 	int vm;
 	int idx;		/* this thread's slot id */

@@ -29,14 +29,6 @@
 #define RACE_SECONDS	3
 #define GSI		10
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A VM with one vCPU and an initialized AIA (software files); 0 or errno. */
 struct vm {
 	int kvm, vm, vcpu, dev;
@@ -62,19 +54,6 @@ static void vm_down(struct vm *v)
 	close(v->vcpu);
 	close(v->vm);
 	close(v->kvm);
-}
-
-static long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/kvmod/refcnt", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
 }
 
 struct racer {

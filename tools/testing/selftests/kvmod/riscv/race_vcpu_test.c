@@ -68,19 +68,11 @@ static void *run_guest(void *arg)
 	return NULL;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 TEST(create_failing_while_guest_starts_it)
 {
 	struct sigaction sa = { .sa_handler = no_op };
 	unsigned long tries = 0, emfile = 0;
-	struct rlimit saved, low;
+	struct rlimit saved;
 	struct runner r = {};
 	long long exits0, exits1;
 	struct guest g;
@@ -96,13 +88,7 @@ TEST(create_failing_while_guest_starts_it)
 
 	r.g = &g;
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_guest, &r));
-	/* No descriptor left: the lowest free one is the limit. */
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &saved));
-	fd = dup(0);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	low = (struct rlimit){ .rlim_cur = fd, .rlim_max = saved.rlim_max };
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	ASSERT_EQ(0, no_free_fd(&saved));
 	until = now() + RACE_SECONDS;
 	while (now() < until) {
 		fd = ioctl(g.vm, KVM_CREATE_VCPU, 1);

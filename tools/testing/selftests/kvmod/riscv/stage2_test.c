@@ -180,19 +180,6 @@ GUEST_CODE(giga,
 	   "li t1, 0x3ffff000\n add t1, t1, t0\n ld a2, 0(t1)\n"
 	   G_REPORT(1));
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /*
  * A 1 GiB hugetlb page behind a 1 GiB-aligned slot: one 1 GiB leaf. The
  * page must be reserved at boot (hugepagesz=1G hugepages=1; later the
