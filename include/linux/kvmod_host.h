@@ -516,6 +516,15 @@ long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type);
 
 /**
+ * kvmod_arch_irqchip_created() - whether the VM has its in-kernel
+ *	interrupt controller device (created, not necessarily initialized)
+ * @vm: the VM
+ *
+ * Return: true once KVM_CREATE_DEVICE made it: GSI routes may be set.
+ */
+bool kvmod_arch_irqchip_created(struct kvmod_vm *vm);
+
+/**
  * kvmod_arch_irq_route_ok() - whether an irqchip route may be set
  * @vm: the VM
  * @irqchip: the irqchip number

@@ -119,27 +119,73 @@ out:
 	rcu_read_unlock();
 }
 
+/* An entry on its own: its GSI, flags and type, and the arch's pins. */
+static bool route_ok(struct kvmod_vm *vm, const struct kvm_irq_routing_entry *e)
+{
+	if (e->gsi >= KVMOD_MAX_IRQ_ROUTES)
+		return false;
+	switch (e->type) {
+	case KVM_IRQ_ROUTING_IRQCHIP:
+		return !e->flags && kvmod_arch_irq_route_ok(vm, e->u.irqchip.irqchip,
+							    e->u.irqchip.pin);
+	case KVM_IRQ_ROUTING_MSI:
+		/* A device id may come along; it means nothing to kvmod yet. */
+		return !(e->flags & ~KVM_MSI_VALID_DEVID);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Two entries of one GSI clash, as upstream has it, unless both are
+ * irqchip pins of different irqchips (a GSI may fan out to several).
+ */
+static bool routes_clash(const struct kvm_irq_routing_entry *a,
+			 const struct kvm_irq_routing_entry *b)
+{
+	return a->gsi == b->gsi &&
+	       (a->type != KVM_IRQ_ROUTING_IRQCHIP || b->type != KVM_IRQ_ROUTING_IRQCHIP ||
+		a->u.irqchip.irqchip == b->u.irqchip.irqchip);
+}
+
+/* Every entry valid and no two clashing. */
+static bool routing_ok(struct kvmod_vm *vm, const struct kvmod_irq_routing *rt)
+{
+	u32 i, j;
+
+	for (i = 0; i < rt->nr; i++) {
+		if (!route_ok(vm, &rt->e[i]))
+			return false;
+		/* Tables are small (QEMU: tens of entries); at most 4096. */
+		for (j = 0; j < i; j++)
+			if (routes_clash(&rt->e[i], &rt->e[j]))
+				return false;
+	}
+	return true;
+}
+
 /**
  * kvmod_vm_ioctl_set_gsi_routing() - KVM_SET_GSI_ROUTING
  * @vm: the VM
  * @argp: struct kvm_irq_routing and its entries
  *
- * Return: 0; -EINVAL for too many entries, flags, a GSI or type out of
- * range or an entry the architecture refuses; -ENXIO without an in-kernel
- * interrupt controller; -ENOMEM; -EFAULT.
+ * The rules and their order follow upstream: the table is refused
+ * without the VM's interrupt controller device, with too many entries or
+ * flags; an entry with a GSI past the limit, flags its type does not take,
+ * an unknown type or a pin the architecture lacks, or two entries of one
+ * GSI that clash (routes_clash()), refuse the whole table.
+ *
+ * Return: 0; -EINVAL for everything above; -ENOMEM; -EFAULT.
  */
 long kvmod_vm_ioctl_set_gsi_routing(struct kvmod_vm *vm, void __user *argp)
 {
 	struct kvm_irq_routing head;
 	struct kvmod_irq_routing *rt, *old;
-	u32 i;
 
 	if (copy_from_user(&head, argp, sizeof(head)))
 		return -EFAULT;
-	if (head.nr > KVMOD_MAX_IRQ_ROUTES || head.flags)
+	if (!kvmod_arch_irqchip_created(vm) || head.nr > KVMOD_MAX_IRQ_ROUTES || head.flags)
 		return -EINVAL;
-	if (!kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP))
-		return -ENXIO;
 	rt = kvzalloc(struct_size(rt, e, head.nr), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return -ENOMEM;
@@ -148,21 +194,9 @@ long kvmod_vm_ioctl_set_gsi_routing(struct kvmod_vm *vm, void __user *argp)
 		kvfree(rt);
 		return -EFAULT;
 	}
-	for (i = 0; i < rt->nr; i++) {
-		struct kvm_irq_routing_entry *e = &rt->e[i];
-		bool ok;
-
-		if (e->gsi >= KVMOD_MAX_IRQ_ROUTES || e->flags)
-			ok = false;
-		else if (e->type == KVM_IRQ_ROUTING_IRQCHIP)
-			ok = kvmod_arch_irq_route_ok(vm, e->u.irqchip.irqchip,
-						     e->u.irqchip.pin);
-		else
-			ok = e->type == KVM_IRQ_ROUTING_MSI;
-		if (!ok) {
-			kvfree(rt);
-			return -EINVAL;
-		}
+	if (!routing_ok(vm, rt)) {
+		kvfree(rt);
+		return -EINVAL;
 	}
 
 	mutex_lock(&vm->lock);

@@ -84,6 +84,11 @@ void kvmod_arch_vm_destroy(struct kvmod_vm *vm)
 }
 
 /* No in-kernel interrupt controller yet (KVM_CAP_IRQCHIP is 0): no routes. */
+bool kvmod_arch_irqchip_created(struct kvmod_vm *vm)
+{
+	return false;
+}
+
 bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin)
 {
 	return false;

@@ -466,10 +466,20 @@ void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 		kvmod_riscv_imsic_msi(vm, msi);
 }
 
-/* Routed pins are APLIC sources; irqchip 0 is the only one. */
+/* The AIA device exists (KVM_CREATE_DEVICE); routes may be set before init. */
+bool kvmod_arch_irqchip_created(struct kvmod_vm *vm)
+{
+	return READ_ONCE(vm->arch.aia);
+}
+
+/*
+ * Routed pins name APLIC sources; irqchip 0 is the only one. Every pin
+ * below the uAPI's source limit is accepted, 0 included (QEMU routes GSIs
+ * 0..N), as upstream: one the APLIC lacks is dropped when raised.
+ */
 bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin)
 {
-	return !irqchip && pin && pin < KVM_DEV_RISCV_AIA_SRCS_MAX;
+	return !irqchip && pin < KVM_DEV_RISCV_AIA_SRCS_MAX;
 }
 
 void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)

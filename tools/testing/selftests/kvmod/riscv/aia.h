@@ -7,6 +7,7 @@
 #define KVMOD_RISCV_AIA_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "../kvmod_util.h"
 
@@ -92,6 +93,24 @@ static inline int route_msi(int vm, uint32_t n, uint32_t gsi, uint32_t type)
 	free(r);
 	return err;
 }
+
+/* KVM_SET_GSI_ROUTING with @n entries of @e; 0 or the errno. */
+static inline int route_table(int vm, const struct kvm_irq_routing_entry *e, uint32_t n)
+{
+	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + n * sizeof(r->entries[0]));
+	int err;
+
+	r->nr = n;
+	memcpy(r->entries, e, n * sizeof(*e));
+	err = ioctl(vm, KVM_SET_GSI_ROUTING, r) ? errno : 0;
+	free(r);
+	return err;
+}
+
+#define ROUTE_PIN(g, chip, p) { .gsi = (g), .type = KVM_IRQ_ROUTING_IRQCHIP,		\
+				.u.irqchip = { .irqchip = (chip), .pin = (p) } }
+#define ROUTE_MSI(g, fl) { .gsi = (g), .type = KVM_IRQ_ROUTING_MSI, .flags = (fl),	\
+			   .u.msi = { .address_lo = IMSIC_BASE, .data = 9 } }
 
 static inline int msi(int vm, uint64_t addr, uint32_t data)
 {

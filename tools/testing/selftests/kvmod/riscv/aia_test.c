@@ -411,16 +411,13 @@ TEST(create_without_descriptors_leaves_nothing)
 	struct kvm_create_device test = { .type = KVM_DEV_TYPE_RISCV_AIA,
 					  .flags = KVM_CREATE_DEVICE_TEST };
 	int kvm = kvm_open(_metadata), vm = vm_create(_metadata, kvm), fd;
-	struct rlimit saved, low;
+	struct rlimit saved;
 
 	if (ioctl(vm, KVM_CREATE_DEVICE, &test) && errno == ENODEV)
 		SKIP(return, "no AIA in this host");
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &saved));
-	fd = dup(0);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	low = (struct rlimit){ .rlim_cur = fd, .rlim_max = saved.rlim_max };
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	/* No interrupt controller device yet: no routing table (upstream). */
+	EXPECT_EQ(EINVAL, route_msi(vm, 1, 10, KVM_IRQ_ROUTING_MSI));
+	ASSERT_EQ(0, no_free_fd(&saved));
 	EXPECT_EQ(-EMFILE, create_aia(vm));
 	EXPECT_EQ(-EMFILE, create_aia(vm));
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &saved));
@@ -569,6 +566,38 @@ TEST_F(aia, aplic_sources_to_harts)
 			       2, &v));		/* unaligned */
 }
 
+/*
+ * Routing tables as upstream judges them (QEMU builds such tables): every
+ * pin below 1024 of irqchip 0, pin 0 included; MSIs with or without a
+ * device id; one entry per GSI unless both are pins of different irqchips
+ * (riscv has one); flags only where the type takes them.
+ */
+static void routing_rules(struct __test_metadata *_metadata, int vm)
+{
+	const struct kvm_irq_routing_entry qemu[] = {
+		ROUTE_PIN(0, 0, 0), ROUTE_PIN(1, 0, 1), ROUTE_PIN(2, 0, 2),
+		ROUTE_PIN(3, 0, 1023), ROUTE_MSI(10, 0), ROUTE_MSI(11, KVM_MSI_VALID_DEVID),
+		ROUTE_PIN(12, 0, 5), ROUTE_PIN(13, 0, 5),	/* two GSIs, one pin */
+	};
+	const struct kvm_irq_routing_entry bad[][2] = {
+		{ ROUTE_MSI(10, 0), ROUTE_MSI(10, 0) },		/* one GSI, two MSIs */
+		{ ROUTE_MSI(10, 0), ROUTE_PIN(10, 0, 3) },	/* MSI and pin */
+		{ ROUTE_PIN(10, 0, 3), ROUTE_PIN(10, 0, 4) },	/* same irqchip twice */
+		{ ROUTE_PIN(10, 1, 3), ROUTE_MSI(11, 0) },	/* irqchip 1 */
+		{ ROUTE_PIN(10, 0, 1024), ROUTE_MSI(11, 0) },	/* past the pins */
+		{ ROUTE_MSI(10, 2), ROUTE_MSI(11, 0) },		/* unknown MSI flag */
+	};
+	struct kvm_irq_routing_entry flagged = ROUTE_PIN(10, 0, 3);
+	unsigned int i;
+
+	EXPECT_EQ(0, route_table(vm, qemu, ARRAY_SIZE(qemu)));
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_EQ(EINVAL, route_table(vm, bad[i], 2)) TH_LOG("table %u", i);
+	flagged.flags = KVM_MSI_VALID_DEVID;			/* pins take no flags */
+	EXPECT_EQ(EINVAL, route_table(vm, &flagged, 1));
+	EXPECT_EQ(0, route_table(vm, qemu, 0));			/* an empty table */
+}
+
 TEST_F(aia, irqfd_and_gsi_routing)
 {
 	struct kvm_run *run;
@@ -611,6 +640,8 @@ TEST_F(aia, irqfd_and_gsi_routing)
 	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 5000, 10, KVM_IRQ_ROUTING_MSI));
 	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 1, 10, 99));
 	EXPECT_EQ(EINVAL, route_msi(self->g.vm, 1, 4096, KVM_IRQ_ROUTING_MSI));
+	EXPECT_EQ(0, route_msi(self->g.vm, 1, 10, KVM_IRQ_ROUTING_MSI));
+	routing_rules(_metadata, self->g.vm);
 	EXPECT_EQ(0, route_msi(self->g.vm, 1, 10, KVM_IRQ_ROUTING_MSI));
 	EXPECT_EQ(0, irqfd(self->g.vm, efd2, 10, 0));
 	EXPECT_EQ(8, write(efd2, &one, 8));
