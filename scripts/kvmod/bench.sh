@@ -9,6 +9,11 @@
 # (below 1.0: kvmod is faster) and the spread of kvmod's rounds, and writes
 # build/results/bench-ARCH.txt.
 #
+# KVMOD_BENCH_KERNEL=release runs both columns on the release flavour of the
+# test host kernels (kernel.sh: the same configuration without lockdep,
+# DEBUG_LIST and DEBUG_ATOMIC_SLEEP) instead of make check's debug ones;
+# results then go to build/results/bench-ARCH-release.txt.
+#
 # Usage: bench.sh ARCH...   (riscv only so far)
 # shellcheck source=scripts/kvmod/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +21,12 @@
 . "$KVMOD_ROOT/scripts/kvmod/testhost.sh"
 
 ITERS=${KVMOD_BENCH_ITERS:-20000}
+FLAVOUR=${KVMOD_BENCH_KERNEL:-debug}
+case "$FLAVOUR" in
+debug) SUFFIX= ;;
+release) SUFFIX=-release ;;
+*) die "KVMOD_BENCH_KERNEL must be debug or release, not '$FLAVOUR'" ;;
+esac
 ROUNDS=${KVMOD_BENCH_ROUNDS:-3}
 RESULTS=$KVMOD_BUILD/results
 mkdir -p "$RESULTS"
@@ -25,18 +36,20 @@ th_lock
 # Boots VARIANT's host and runs the benchmark; prints "NAME NS EXITS" lines.
 bench_boot() {
 	local arch=$1 variant=$2 kdir gkdir out=$KVMOD_BUILD/$1 staging work
-	kdir=$("$TH_SCRIPTS/kernel.sh" "$arch" "$variant") || die "$arch: $variant kernel build failed"
+	kdir=$("$TH_SCRIPTS/kernel.sh" "$arch" "$variant" "$FLAVOUR") ||
+		die "$arch: $variant $FLAVOUR kernel build failed"
 	# One guest kernel for both: kvmod's test host kernel.
-	gkdir=$("$TH_SCRIPTS/kernel.sh" "$arch" kvmod) || die "$arch: kvmod kernel build failed"
+	gkdir=$("$TH_SCRIPTS/kernel.sh" "$arch" kvmod "$FLAVOUR") ||
+		die "$arch: kvmod $FLAVOUR kernel build failed"
 	staging=$out/bench-staging
-	work=$out/bench-$variant
+	work=$out/bench-$variant$SUFFIX
 	rm -rf "$staging"
 	mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests" \
 		"$staging/guest"
 	"$TH_SCRIPTS/build-tests.sh" "$arch" "$kdir" "$out/bench-tests" >&2
 	cp "$out/bench-tests/kvmod-bench" "$out/bench-tests/kvmod-vmm" "$staging/tests/"
 	{
-		echo "# make bench ($variant)"
+		echo "# make bench ($variant, $FLAVOUR kernel)"
 		if [ "$variant" = kvmod ]; then
 			"$TH_SCRIPTS/build-module.sh" "$arch" "$kdir" "$out/bench-ko" >&2
 			cp "$out/bench-ko/kvmod.ko" "$staging/lib/modules/kvmod/"
@@ -77,7 +90,7 @@ medians() {
 for arch in "$@"; do
 	[ "$arch" = riscv ] || { log "bench: no benchmark for $arch yet"; continue; }
 	kvmod_arch_setup "$arch"
-	raw=$KVMOD_BUILD/$arch/bench-raw
+	raw=$KVMOD_BUILD/$arch/bench-raw$SUFFIX
 	rm -rf "$raw"
 	mkdir -p "$raw"
 	for ((round = 1; round <= ROUNDS; round++)); do
@@ -92,7 +105,7 @@ for arch in "$@"; do
 	done < <(medians "$raw/upstream")
 	{
 		# Exits: the vCPU's "exits" statistic over the whole run.
-		echo "# medians of $ROUNDS rounds; kvmod range: its fastest and slowest round"
+		echo "# $FLAVOUR kernels; medians of $ROUNDS rounds; kvmod range: its fastest and slowest round"
 		printf '%-13s %12s %12s %7s %12s %12s %25s\n' benchmark "kvmod ns" \
 			"upstream ns" ratio "kvmod exits" "upstr. exits" "kvmod range"
 		while read -r name ns ex lo hi; do
@@ -100,5 +113,5 @@ for arch in "$@"; do
 				"${up[$name]:-?}" "$(ratio "$ns" "${up[$name]:-0}")" \
 				"$ex" "${upx[$name]:-?}" "$lo-$hi"
 		done < <(medians "$raw/kvmod")
-	} | tee "$RESULTS/bench-$arch.txt"
+	} | tee "$RESULTS/bench-$arch$SUFFIX.txt"
 done
