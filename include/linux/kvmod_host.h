@@ -440,6 +440,8 @@ bool kvmod_gpa_is_memory(struct kvmod_vm *vm, u64 gpa, unsigned long len,
 			 bool write);
 
 /* VMs and vCPUs (virt/kvmod/vm.c, virt/kvmod/vcpu.c). */
+int kvmod_anon_fd(const char *name, const struct file_operations *fops, void *priv,
+		  int flags, struct file **file);
 int kvmod_create_vm(unsigned long type);
 void kvmod_vm_get(struct kvmod_vm *vm);
 void kvmod_vm_put(struct kvmod_vm *vm);

@@ -120,16 +120,14 @@ append_step() {
 # (its steps as an indented subtest) and raises the plan line to match.
 # Adds an extra boot's results to TAP as one numbered subtest named NAME.
 append_boot() {
-	local tap=$1 work=$2 name=$3 n failed
-	n=$(grep -cE '^(not )?ok [0-9]+ ' "$tap" || true)
+	local tap=$1 work=$2 name=$3 failed
 	grep -E '^ *(not )?ok|^ *#' "$work/results.tap" | sed 's/^/    /' >> "$tap"
 	read -r _ failed _ < <(th_count "$work/results.tap")
 	if [ "$failed" -eq 0 ]; then
-		echo "ok $((n + 1)) - $name" >> "$tap"
+		append_step "$tap" ok "$name"
 	else
-		echo "not ok $((n + 1)) - $name" >> "$tap"
+		append_step "$tap" fail "$name"
 	fi
-	sed -i "0,/^1\.\.$n\$/s//1..$((n + 1))/" "$tap"
 }
 
 # RISC-V without Sstc: the guest timer is an hrtimer raising VSTIP through

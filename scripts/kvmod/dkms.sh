@@ -24,8 +24,7 @@ arm64) darch=aarch64 ;;
 esac
 rm -rf "$work"
 mkdir -p "$work/src/kvmod-$version" "$work/tree" "$work/lib/$kver"
-(cd "$KVMOD_ROOT" && find . -path ./build -prune -o -path ./.git -prune -o -type f -print0 |
-	xargs -0 cp --parents -t "$work/src/kvmod-$version")
+kvmod_copy_tree "$work/src/kvmod-$version"
 
 # The kernel's make takes ARCH and CROSS_COMPILE from the environment.
 export ARCH=$KARCH CROSS_COMPILE=$CROSS

@@ -26,8 +26,7 @@ log "in-tree build for $1: $work"
 # never written through a link into the cached source.
 cp -al "$KVMOD_CACHE/src/linux" "$src"
 mkdir -p "$src/kvmod"
-(cd "$KVMOD_ROOT" && find . -path ./build -prune -o -path ./.git -prune -o -type f -print0 |
-	xargs -0 cp --parents -t "$src/kvmod")
+kvmod_copy_tree "$src/kvmod"
 for f in Kconfig Kbuild; do
 	cp --remove-destination "$KVMOD_CACHE/src/linux/$f" "$src/$f"
 done

@@ -30,6 +30,12 @@ kvmod_hash() {
 	done | sha256sum | cut -c1-16
 }
 
+# Copies the repository's files (no build outputs, no .git) under DEST.
+kvmod_copy_tree() {
+	(cd "$KVMOD_ROOT" && find . -path ./build -prune -o -path ./.git -prune -o -type f -print0 |
+		xargs -0 cp --parents -t "$1")
+}
+
 # Map our ARCH names to the kernel's and the cross compiler's.
 kvmod_arch_setup() {
 	case "$1" in

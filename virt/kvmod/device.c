@@ -8,7 +8,6 @@
  * the vCPUs, whose state it may reach into.
  */
 
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvmod_host.h>
@@ -107,20 +106,13 @@ long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp)
 	 * The fd and its file first: creation publishes the device to the
 	 * VM's other threads, so it must be the last step that can fail.
 	 */
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = kvmod_anon_fd(ops->name, &kvmod_device_fops, dev, O_RDWR, &file);
 	if (fd < 0) {
 		kfree(dev);
 		return fd;
 	}
 	/* The file's reference, dropped by its release. */
 	kvmod_vm_get(vm);
-	file = anon_inode_getfile(ops->name, &kvmod_device_fops, dev, O_RDWR);
-	if (IS_ERR(file)) {
-		kvmod_vm_put(vm);
-		put_unused_fd(fd);
-		kfree(dev);
-		return PTR_ERR(file);
-	}
 
 	mutex_lock(&vm->lock);
 	r = ops->create(dev);

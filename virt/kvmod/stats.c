@@ -8,7 +8,6 @@
  * once when the fd is created; the values are read live from the counters.
  */
 
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvmod_host.h>
@@ -142,15 +141,9 @@ static int stats_fd(struct kvmod_vm *vm, const char *id, const u64 *values,
 		strscpy(p + fixed, d->name, KVM_STATS_NAME_SIZE);
 	}
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = kvmod_anon_fd("kvm-stats", &kvmod_stats_fops, sf, O_RDONLY, &file);
 	if (fd < 0)
 		goto out_free;
-	file = anon_inode_getfile("kvm-stats", &kvmod_stats_fops, sf, O_RDONLY);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		fd = PTR_ERR(file);
-		goto out_free;
-	}
 	/* Readers use pread() at the offsets the header gives. */
 	file->f_mode |= FMODE_PREAD;
 	kvmod_vm_get(vm);

@@ -4,7 +4,6 @@
  * ioctls common to every architecture.
  */
 
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvmod_host.h>
@@ -330,16 +329,10 @@ int kvmod_create_vcpu(struct kvmod_vm *vm, unsigned long id)
 	r = PTR_ERR_OR_ZERO(vcpu);
 	if (r)
 		goto out_release_idx;
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = kvmod_anon_fd("kvm-vcpu", &kvmod_vcpu_fops, vcpu, O_RDWR, &file);
 	r = fd;
 	if (fd < 0)
 		goto out_destroy;
-	file = anon_inode_getfile("kvm-vcpu", &kvmod_vcpu_fops, vcpu, O_RDWR);
-	r = PTR_ERR_OR_ZERO(file);
-	if (r) {
-		put_unused_fd(fd);
-		goto out_destroy;
-	}
 
 	/* Nothing fails from here on. The file's reference on the VM: */
 	kvmod_vm_get(vm);

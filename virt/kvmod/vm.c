@@ -149,6 +149,35 @@ static const struct file_operations kvmod_vm_fops = {
 };
 
 /**
+ * kvmod_anon_fd() - a file descriptor and its file, not yet installed
+ * @name: the anon inode's name ("kvm-vm", ...)
+ * @fops: the file's operations
+ * @priv: the file's private data
+ * @flags: O_RDWR or O_RDONLY
+ * @file: the file, for the caller to fd_install() once nothing can fail
+ *
+ * The fd is close-on-exec. Until fd_install(), userspace cannot reach the
+ * file; on a later failure the caller gives both back (put_unused_fd(),
+ * fput()).
+ *
+ * Return: the fd, or -EMFILE/-ENFILE/-ENOMEM.
+ */
+int kvmod_anon_fd(const char *name, const struct file_operations *fops, void *priv,
+		  int flags, struct file **file)
+{
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+
+	if (fd < 0)
+		return fd;
+	*file = anon_inode_getfile(name, fops, priv, flags);
+	if (IS_ERR(*file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(*file);
+	}
+	return fd;
+}
+
+/**
  * kvmod_create_vm() - KVM_CREATE_VM: a new VM and its file descriptor
  * @type: machine type, validated by the architecture
  *
@@ -196,15 +225,9 @@ int kvmod_create_vm(unsigned long type)
 	if (r)
 		goto out_arch;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = kvmod_anon_fd("kvm-vm", &kvmod_vm_fops, vm, O_RDWR, &file);
 	if (fd < 0) {
 		r = fd;
-		goto out_arch;
-	}
-	file = anon_inode_getfile("kvm-vm", &kvmod_vm_fops, vm, O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		r = PTR_ERR(file);
 		goto out_arch;
 	}
 	fd_install(fd, file);

@@ -60,7 +60,13 @@ unsigned int kvmod_riscv_aia_nr_ids(struct kvmod_vm *vm)
 	return READ_ONCE(vm->arch.aia->nr_ids);
 }
 
-static bool aia_ready(struct kvmod_vm *vm)
+/**
+ * kvmod_riscv_aia_ready() - whether the VM has an initialized in-kernel AIA
+ * @vm: the VM
+ *
+ * Return: true once KVM_DEV_RISCV_AIA_CTRL_INIT succeeded.
+ */
+bool kvmod_riscv_aia_ready(struct kvmod_vm *vm)
 {
 	/* Pairs with the release in aia_init(). */
 	return vm->arch.aia && smp_load_acquire(&vm->arch.aia->initialized);
@@ -80,17 +86,6 @@ unsigned int kvmod_riscv_aia_max_ids(void)
 }
 
 /**
- * kvmod_riscv_aia_ready() - whether the VM has an initialized in-kernel AIA
- * @vm: the VM
- *
- * Return: true once KVM_DEV_RISCV_AIA_CTRL_INIT succeeded.
- */
-bool kvmod_riscv_aia_ready(struct kvmod_vm *vm)
-{
-	return aia_ready(vm);
-}
-
-/**
  * kvmod_riscv_aia_hw_mode() - whether the VM's files may be hardware ones
  * @vm: the VM
  *
@@ -98,7 +93,7 @@ bool kvmod_riscv_aia_ready(struct kvmod_vm *vm)
  */
 bool kvmod_riscv_aia_hw_mode(struct kvmod_vm *vm)
 {
-	return aia_ready(vm) && vm->arch.aia->mode != KVM_DEV_RISCV_AIA_MODE_EMUL;
+	return kvmod_riscv_aia_ready(vm) && vm->arch.aia->mode != KVM_DEV_RISCV_AIA_MODE_EMUL;
 }
 
 static int config_set(struct kvmod_riscv_aia *aia, u64 type, u32 v)
@@ -249,7 +244,7 @@ static int aia_init(struct kvmod_vm *vm)
 /* The vCPU an IMSIC attribute names, by the id userspace gave it. */
 static int imsic_attr_vcpu(struct kvmod_vm *vm, u64 type, struct kvmod_vcpu **vcpu)
 {
-	if (!aia_ready(vm))
+	if (!kvmod_riscv_aia_ready(vm))
 		return -ENODEV;
 	*vcpu = kvmod_get_vcpu_by_id(vm, KVM_DEV_RISCV_AIA_IMSIC_GET_VCPU(type));
 	return *vcpu ? 0 : -ENODEV;
@@ -268,7 +263,7 @@ static int aplic_attr(struct kvmod_vm *vm, u64 off, u32 *val, bool set)
 {
 	if (off & 3 || off >= KVM_DEV_RISCV_APLIC_SIZE)
 		return -EINVAL;
-	if (!aia_ready(vm) || !vm->arch.aia->aplic)
+	if (!kvmod_riscv_aia_ready(vm) || !vm->arch.aia->aplic)
 		return -ENODEV;
 	kvmod_riscv_aplic_reg(vm->arch.aia->aplic, off, val, set);
 	return 0;
@@ -454,7 +449,7 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 	/* A device id is allowed and means nothing to the AIA. */
 	if (!vm->arch.aia || msi.flags & ~KVM_MSI_VALID_DEVID)
 		return -EINVAL;
-	if (!aia_ready(vm))
+	if (!kvmod_riscv_aia_ready(vm))
 		return -EBUSY;
 	return kvmod_riscv_imsic_msi(vm, &msi);
 }
@@ -462,7 +457,7 @@ long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
 /* MSIs from routed GSIs and the APLIC: any context, errors dropped. */
 void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 {
-	if (aia_ready(vm))
+	if (kvmod_riscv_aia_ready(vm))
 		kvmod_riscv_imsic_msi(vm, msi);
 }
 
@@ -484,7 +479,7 @@ bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin)
 
 void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)
 {
-	if (!irqchip && aia_ready(vm) && vm->arch.aia->aplic)
+	if (!irqchip && kvmod_riscv_aia_ready(vm) && vm->arch.aia->aplic)
 		kvmod_riscv_aplic_set_line(vm->arch.aia->aplic, pin, level);
 }
 
@@ -540,7 +535,7 @@ long kvmod_riscv_aia_irq_line(struct kvmod_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (!vm->arch.aia)
 		return -ENXIO;
-	if (!aia_ready(vm))
+	if (!kvmod_riscv_aia_ready(vm))
 		return -EBUSY;
 	aplic = vm->arch.aia->aplic;
 	if (!aplic || kvmod_riscv_aplic_set_line(aplic, irq.irq, irq.level))

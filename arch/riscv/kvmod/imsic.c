@@ -453,8 +453,9 @@ int kvmod_riscv_imsic_isel_check(struct kvmod_vcpu *vcpu, unsigned long isel)
 }
 
 /*
- * One register of the file by its siselect number; @wmask: bits to
- * replace with @val. Return: the old value, or -EINVAL (no such register).
+ * One register of the file by its siselect number, which the caller has
+ * checked (kvmod_riscv_imsic_isel_check()); @wmask: bits to replace with
+ * @val. Return: the old value, or -EINVAL (no such register).
  */
 static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 		    unsigned long wmask, unsigned long val, unsigned long *old)
@@ -464,8 +465,6 @@ static long reg_rmw(struct kvmod_vcpu *vcpu, unsigned long isel,
 	unsigned long *map, word = 0;
 
 	lockdep_assert_held(&f->lock);
-	if (kvmod_riscv_imsic_isel_check(vcpu, isel))
-		return -EINVAL;
 	switch (isel) {
 	case IMSIC_EIDELIVERY:
 		*old = f->eidelivery;
@@ -613,7 +612,8 @@ int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 		if (isel >= ISELECT_IPRIO0 && isel <= ISELECT_IPRIO15)
 			old = 0;	/* VS major priorities: read-only zero here */
 		else
-			r = reg_rmw(vcpu, isel, writes ? wmask : 0, val, &old);
+			r = kvmod_riscv_imsic_isel_check(vcpu, isel) ?:
+			    reg_rmw(vcpu, isel, writes ? wmask : 0, val, &old);
 	}
 	if (!r)
 		update(vcpu);

@@ -76,6 +76,22 @@ static inline int set_region_v1(int vm, uint32_t slot, uint32_t flags, uint64_t 
 	return ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) ? errno : 0;
 }
 
+/* What a racing thread saw: its calls, and those that returned what they must not. */
+struct errno_tally {
+	unsigned long calls, bad;
+	int last_bad;
+};
+
+/* Counts a call that returned @err (0 for success); @ok1, @ok2 are allowed. */
+static inline void tally(struct errno_tally *t, int err, int ok1, int ok2)
+{
+	t->calls++;
+	if (err != ok1 && err != ok2) {
+		t->bad++;
+		t->last_bad = err;
+	}
+}
+
 /* Seconds on the monotonic clock, for tests bounded in time. */
 static inline double now(void)
 {

@@ -114,18 +114,13 @@ struct closer_race {
 	int idx;		/* this thread's slot id */
 	char *mem;
 	atomic_int *go;
-	unsigned long calls, bad;
-	int last_bad;
+	struct errno_tally t;
 };
 
+/* Once the fd is closed, the number is stale: EBADF, nothing else. */
 static void expect(struct closer_race *c, int err, int want)
 {
-	c->calls++;
-	/* Once the fd is closed, the number is stale: EBADF, nothing else. */
-	if (err != want && err != EBADF) {
-		c->bad++;
-		c->last_bad = err;
-	}
+	tally(&c->t, err, want, EBADF);
 }
 
 /* VM ioctls that create no fd, so the closed number cannot be reused. */
@@ -180,9 +175,9 @@ TEST(close_while_in_use)
 		close(vm);
 		for (i = 0; i < THREADS; i++) {
 			pthread_join(t[i], NULL);
-			EXPECT_EQ(0, c[i].bad) TH_LOG("round %d: %lu of %lu calls failed, last %s",
-						      round, c[i].bad, c[i].calls,
-						      strerror(c[i].last_bad));
+			EXPECT_EQ(0, c[i].t.bad)
+				TH_LOG("round %d: %lu of %lu calls failed, last %s", round,
+				       c[i].t.bad, c[i].t.calls, strerror(c[i].t.last_bad));
 		}
 	}
 	munmap(mem, PAGE);

@@ -60,18 +60,8 @@ struct racer {
 	int vm;
 	int shared;		/* the eventfd every thread fights over */
 	double until;
-	unsigned long calls, bad;
-	int last_bad;
+	struct errno_tally t;
 };
-
-static void note(struct racer *r, int err, int ok1, int ok2)
-{
-	r->calls++;
-	if (err != ok1 && err != ok2) {
-		r->bad++;
-		r->last_bad = err;
-	}
-}
 
 static void *fight(void *arg)
 {
@@ -79,9 +69,9 @@ static void *fight(void *arg)
 	uint64_t one = 1;
 
 	while (now() < r->until) {
-		note(r, irqfd(r->vm, r->shared, GSI, 0), 0, EBUSY);
-		note(r, write(r->shared, &one, 8) == 8 ? 0 : errno, 0, 0);
-		note(r, irqfd(r->vm, r->shared, GSI, KVM_IRQFD_FLAG_DEASSIGN), 0, ENOENT);
+		tally(&r->t, irqfd(r->vm, r->shared, GSI, 0), 0, EBUSY);
+		tally(&r->t, write(r->shared, &one, 8) == 8 ? 0 : errno, 0, 0);
+		tally(&r->t, irqfd(r->vm, r->shared, GSI, KVM_IRQFD_FLAG_DEASSIGN), 0, ENOENT);
 	}
 	return NULL;
 }
@@ -95,11 +85,11 @@ static void *hang_up(void *arg)
 	while (now() < r->until) {
 		int efd = eventfd(0, EFD_CLOEXEC);
 
-		note(r, efd < 0 ? errno : 0, 0, 0);
+		tally(&r->t, efd < 0 ? errno : 0, 0, 0);
 		if (efd < 0)
 			continue;
-		note(r, irqfd(r->vm, efd, GSI, 0), 0, 0);
-		note(r, write(efd, &one, 8) == 8 ? 0 : errno, 0, 0);
+		tally(&r->t, irqfd(r->vm, efd, GSI, 0), 0, 0);
+		tally(&r->t, write(efd, &one, 8) == 8 ? 0 : errno, 0, 0);
 		close(efd);
 	}
 	return NULL;
@@ -125,9 +115,9 @@ TEST(assign_deassign_write)
 	}
 	for (i = 0; i < THREADS + 2; i++) {
 		pthread_join(t[i], NULL);
-		EXPECT_EQ(0, r[i].bad) TH_LOG("thread %d: %lu unexpected results, last %s",
-					      i, r[i].bad, strerror(r[i].last_bad));
-		calls += r[i].calls;
+		EXPECT_EQ(0, r[i].t.bad) TH_LOG("thread %d: %lu unexpected results, last %s",
+						i, r[i].t.bad, strerror(r[i].t.last_bad));
+		calls += r[i].t.calls;
 	}
 	TH_LOG("%lu calls in %d s", calls, RACE_SECONDS);
 
