@@ -159,6 +159,7 @@ struct kvmod_vcpu_stat {
  * @manual_dirty_log_protect: KVM_DIRTY_LOG_* flags userspace enabled
  * @devices: in-kernel devices (KVM_CREATE_DEVICE), under @lock
  * @io_bus: guest physical ranges in-kernel devices emulate (RCU)
+ * @ioeventfds: KVM_IOEVENTFD assignments, under @lock
  * @irq_routing: the GSI routing table (RCU), or NULL for the default
  * @irqfds: eventfds that raise GSIs (KVM_IRQFD)
  * @irqfds_lock: protects @irqfds
@@ -193,6 +194,7 @@ struct kvmod_vm {
 	u64 manual_dirty_log_protect;
 	struct list_head devices;
 	struct kvmod_io_bus __rcu *io_bus;
+	struct list_head ioeventfds;
 	struct kvmod_irq_routing __rcu *irq_routing;
 	struct list_head irqfds;
 	spinlock_t irqfds_lock;	/* irqfds */
@@ -207,16 +209,22 @@ struct kvmod_vcpu;
 
 /**
  * struct kvmod_io_ops - accessors of an in-kernel MMIO range
- * @read: a load of @len bytes at @offset into @data (little-endian)
- * @write: a store of @len bytes of @data at @offset
+ * @read: a load of @len bytes at @offset into @data (little-endian);
+ *	NULL when loads go to userspace
+ * @write: a store of @len bytes of @data at @offset; returns false to
+ *	leave the access to the next range or to userspace
+ * @shared: ranges of these ops may overlap any other range (ioeventfds,
+ *	which take only exact writes); other ranges may not overlap
+ *	each other
  *
- * Both run in atomic context on the accessing vCPU's thread.
+ * Both accessors run in atomic context on the accessing vCPU's thread.
  */
 struct kvmod_io_ops {
 	void (*read)(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		     unsigned int len, void *data);
-	void (*write)(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
+	bool (*write)(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		      unsigned int len, const void *data);
+	bool shared;
 };
 
 /**
@@ -419,9 +427,14 @@ long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp);
 void kvmod_devices_destroy(struct kvmod_vm *vm);
 int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
 			  const struct kvmod_io_ops *ops, void *opaque);
+int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque);
 void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data);
+
+/* Stores that signal an eventfd (virt/kvmod/ioeventfd.c). */
+long kvmod_vm_ioctl_ioeventfd(struct kvmod_vm *vm, void __user *argp);
+void kvmod_ioeventfd_destroy(struct kvmod_vm *vm);
 
 /* GSI routing and irqfds (virt/kvmod/irq.c). */
 void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level);
@@ -573,6 +586,24 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu);
  */
 long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg);
+
+/**
+ * kvmod_arch_vcpu_async_ioctl() - vCPU ioctls that do not wait for KVM_RUN
+ * @vcpu: the vCPU
+ * @ioctl: ioctl number
+ * @arg: ioctl argument
+ *
+ * Called without @vcpu->mutex, from any thread, possibly while the vCPU
+ * runs, for the ioctls upstream documents as asynchronous (KVM_INTERRUPT
+ * on RISC-V): a VMM raises interrupts on every vCPU from whichever thread
+ * emulates the device, and must not wait for the target to exit.
+ *
+ * Return: as the ioctl defines; -ENOIOCTLCMD when @ioctl is not one of
+ * them (the core then takes @vcpu->mutex and calls
+ * kvmod_arch_vcpu_ioctl()).
+ */
+long kvmod_arch_vcpu_async_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+				 unsigned long arg);
 
 /**
  * kvmod_arch_vcpu_run() - KVM_RUN: run the guest until userspace must act

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Guest physical ranges emulated in the kernel (interrupt controller
- * registers, MSI doorbells): an access outside memory goes to the device
- * registered for its address before it would exit to userspace. The
- * ranges are few and fixed once a device is set up, so a small array read
- * under RCU, replaced whole on change, is enough.
+ * registers, MSI doorbells, ioeventfds): an access outside memory goes to
+ * the ranges registered for its address before it would exit to
+ * userspace. Ranges change rarely (device setup, a VMM turning virtqueue
+ * notifications on or off), so an array read under RCU, replaced whole on
+ * change, is enough.
  */
 
 #include <linux/kvmod_host.h>
@@ -15,7 +16,8 @@
  * struct kvmod_io_bus - the VM's in-kernel MMIO ranges
  * @rcu: frees the old array after readers are done
  * @nr: number of ranges
- * @range: the ranges, unordered
+ * @range: the ranges; shared ones first, so that an ioeventfd inside a
+ *	device's range sees its exact writes first
  */
 struct kvmod_io_bus {
 	struct rcu_head rcu;
@@ -23,41 +25,96 @@ struct kvmod_io_bus {
 	struct kvmod_io_range range[] __counted_by(nr);
 };
 
+static struct kvmod_io_bus *bus_locked(struct kvmod_vm *vm)
+{
+	return rcu_dereference_protected(vm->io_bus, lockdep_is_held(&vm->lock));
+}
+
+static bool overlaps(const struct kvmod_io_range *r, u64 addr, u64 len)
+{
+	return addr < r->addr + r->len && r->addr < addr + len;
+}
+
+static void bus_replace(struct kvmod_vm *vm, struct kvmod_io_bus *old,
+			struct kvmod_io_bus *new)
+{
+	rcu_assign_pointer(vm->io_bus, new);
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
 /**
  * kvmod_io_bus_register() - emulate [@addr, @addr + @len) in the kernel
  * @vm: the VM, with its lock held
  * @addr: first guest physical address
- * @len: length in bytes
+ * @len: length in bytes, at least 1
  * @ops: the accessors, called in atomic context
- * @opaque: passed to them
+ * @opaque: passed to them; identifies the range to
+ *	kvmod_io_bus_unregister()
  *
- * Return: 0, -EEXIST when the range overlaps a registered one, -ENOMEM.
+ * Return: 0, -EEXIST when a range that is not shared overlaps another
+ * such range, -ENOMEM.
  */
 int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
 			  const struct kvmod_io_ops *ops, void *opaque)
 {
-	struct kvmod_io_bus *old, *new;
-	unsigned int i, nr;
+	struct kvmod_io_bus *old = bus_locked(vm), *new;
+	unsigned int i, nr = old ? old->nr : 0, at = 0;
 
 	lockdep_assert_held(&vm->lock);
-	old = rcu_dereference_protected(vm->io_bus, lockdep_is_held(&vm->lock));
-	nr = old ? old->nr : 0;
-	for (i = 0; i < nr; i++)
-		if (addr < old->range[i].addr + old->range[i].len &&
-		    old->range[i].addr < addr + len)
+	for (i = 0; i < nr; i++) {
+		if (old->range[i].ops->shared)
+			at = i + 1;
+		else if (!ops->shared && overlaps(&old->range[i], addr, len))
 			return -EEXIST;
-	new = kzalloc(struct_size(new, range, nr + 1), GFP_KERNEL_ACCOUNT);
+	}
+	if (!ops->shared)
+		at = nr;
+	new = kvzalloc(struct_size(new, range, nr + 1), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	new->nr = nr + 1;
-	if (nr)
-		memcpy(new->range, old->range, nr * sizeof(new->range[0]));
-	new->range[nr] = (struct kvmod_io_range) {
+	if (nr) {
+		memcpy(new->range, old->range, at * sizeof(new->range[0]));
+		memcpy(new->range + at + 1, old->range + at,
+		       (nr - at) * sizeof(new->range[0]));
+	}
+	new->range[at] = (struct kvmod_io_range) {
 		.addr = addr, .len = len, .ops = ops, .opaque = opaque,
 	};
-	rcu_assign_pointer(vm->io_bus, new);
-	if (old)
-		kfree_rcu(old, rcu);
+	bus_replace(vm, old, new);
+	return 0;
+}
+
+/**
+ * kvmod_io_bus_unregister() - stop emulating the range of @opaque
+ * @vm: the VM, with its lock held
+ * @opaque: what the range was registered with
+ *
+ * vCPUs may still be in the range's accessors: wait for an RCU grace
+ * period before freeing what they use.
+ *
+ * Return: 0; -ENOENT when no range has @opaque; -ENOMEM, the range kept.
+ */
+int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque)
+{
+	struct kvmod_io_bus *old = bus_locked(vm), *new;
+	unsigned int i, j;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; old && i < old->nr; i++)
+		if (old->range[i].opaque == opaque)
+			break;
+	if (!old || i == old->nr)
+		return -ENOENT;
+	new = kvzalloc(struct_size(new, range, old->nr - 1), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->nr = old->nr - 1;
+	for (i = 0, j = 0; i < old->nr; i++)
+		if (old->range[i].opaque != opaque)
+			new->range[j++] = old->range[i];
+	bus_replace(vm, old, new);
 	return 0;
 }
 
@@ -67,7 +124,7 @@ int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
  */
 void kvmod_io_bus_destroy(struct kvmod_vm *vm)
 {
-	kfree(rcu_dereference_protected(vm->io_bus, true));
+	kvfree(rcu_dereference_protected(vm->io_bus, true));
 }
 
 /**
@@ -78,7 +135,7 @@ void kvmod_io_bus_destroy(struct kvmod_vm *vm)
  * @write: a store of @data, else a load into @data
  * @data: the little-endian bytes
  *
- * Return: true when a registered range covered the access (and handled it).
+ * Return: true when a registered range took the access.
  */
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data)
@@ -90,16 +147,16 @@ bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 
 	rcu_read_lock();
 	bus = rcu_dereference(vcpu->vm->io_bus);
-	for (i = 0; bus && i < bus->nr; i++) {
+	for (i = 0; bus && i < bus->nr && !done; i++) {
 		r = &bus->range[i];
 		if (addr < r->addr || addr + len > r->addr + r->len)
 			continue;
-		if (write)
-			r->ops->write(vcpu, r->opaque, addr - r->addr, len, data);
-		else
+		if (write) {
+			done = r->ops->write(vcpu, r->opaque, addr - r->addr, len, data);
+		} else if (r->ops->read) {
 			r->ops->read(vcpu, r->opaque, addr - r->addr, len, data);
-		done = true;
-		break;
+			done = true;
+		}
 	}
 	rcu_read_unlock();
 	return done;

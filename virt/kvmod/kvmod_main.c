@@ -43,6 +43,9 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_DEVICE_CTRL:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMOD_USER_MEM_SLOTS;

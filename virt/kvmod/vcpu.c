@@ -223,6 +223,10 @@ static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
 
+	r = kvmod_arch_vcpu_async_ioctl(vcpu, ioctl, arg);
+	if (r != -ENOIOCTLCMD)
+		return r;
+
 	/* A signal while waiting for another ioctl of this vCPU aborts. */
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;

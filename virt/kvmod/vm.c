@@ -35,6 +35,7 @@ static void kvmod_vm_free(struct kref *ref)
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmod_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	kvmod_ioeventfd_destroy(vm);
 	kvmod_devices_destroy(vm);
 	kvmod_io_bus_destroy(vm);
 	xa_destroy(&vm->vcpu_ids);
@@ -132,6 +133,8 @@ static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 		return kvmod_vm_ioctl_set_gsi_routing(vm, argp);
 	case KVM_IRQFD:
 		return kvmod_vm_ioctl_irqfd(vm, argp);
+	case KVM_IOEVENTFD:
+		return kvmod_vm_ioctl_ioeventfd(vm, argp);
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return kvmod_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
@@ -204,6 +207,7 @@ int kvmod_create_vm(unsigned long type)
 	xa_init(&vm->vcpu_ids);
 	INIT_LIST_HEAD(&vm->devices);
 	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	spin_lock_init(&vm->irqfds_lock);
 	kvmod_memslots_init(vm);
 	vm->max_vcpus = kvmod_arch_max_vcpus();

@@ -123,6 +123,13 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
 {
 }
 
+/* Upstream arm64 has no asynchronous vCPU ioctl. */
+long kvmod_arch_vcpu_async_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+				 unsigned long arg)
+{
+	return -ENOIOCTLCMD;
+}
+
 long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg)
 {

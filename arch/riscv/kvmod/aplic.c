@@ -354,15 +354,17 @@ static void mmio_read(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		put_unaligned_le32(v, data);
 }
 
-static void mmio_write(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
+static bool mmio_write(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		       unsigned int len, const void *data)
 {
 	u32 v;
 
+	/* Other sizes are dropped: the range is the APLIC's. */
 	if (len != 4 || (offset & 3))
-		return;
+		return true;
 	v = get_unaligned_le32(data);
 	kvmod_riscv_aplic_reg(opaque, offset, &v, true);
+	return true;
 }
 
 static const struct kvmod_io_ops aplic_mmio_ops = {

@@ -8,6 +8,7 @@
  * vCPU is put.
  */
 
+#include <kunit/visibility.h>
 #include <linux/kvmod_host.h>
 #include <asm/csr.h>
 
@@ -113,6 +114,29 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 	return KVMOD_EXIT_GUEST;
 }
 
+/*
+ * A cause kvmod neither delegates nor handles: a hardware error (19), or
+ * one newer than this code. Upstream fails KVM_RUN with -EFAULT and logs
+ * it; the VMM learns more from an internal error carrying the trap
+ * (KVM_CAP_INTERNAL_ERROR_DATA), and the guest, whose handler may not know
+ * the cause, gets nothing it could misread.
+ */
+static int unexpected_exit(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 5;
+	run->internal.data[0] = sw->scause;
+	run->internal.data[1] = sw->stval;
+	run->internal.data[2] = sw->htval;
+	run->internal.data[3] = sw->htinst;
+	run->internal.data[4] = sw->guest.regs.pc;
+	return KVMOD_EXIT_USER;
+}
+
 /**
  * kvmod_riscv_handle_exit() - handle an exit while the vCPU is loaded
  * @vcpu: the vCPU, preemption disabled, interrupts enabled
@@ -144,13 +168,18 @@ int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu)
 			vcpu->run->exit_reason = KVM_EXIT_DEBUG;
 			return KVMOD_EXIT_USER;
 		}
-		fallthrough;
-	default:
-		/* An exception of the guest's own (access fault, ...): its to handle. */
+		return unexpected_exit(vcpu);
+	case EXC_INST_ACCESS:
+	case EXC_LOAD_ACCESS:
+	case EXC_STORE_ACCESS:
+		/* The guest's own access faults (host PMP/PMA): its to handle. */
 		kvmod_riscv_redirect_trap(vcpu, sw->scause, sw->stval);
 		return KVMOD_EXIT_GUEST;
+	default:
+		return unexpected_exit(vcpu);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(kvmod_riscv_handle_exit);
 
 /**
  * kvmod_riscv_handle_slow_exit() - finish an exit that needs to sleep

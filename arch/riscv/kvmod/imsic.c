@@ -637,17 +637,19 @@ static void page_read(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 	memset(data, 0, len);
 }
 
-static void page_write(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
+static bool page_write(struct kvmod_vcpu *vcpu, void *opaque, u64 offset,
 		       unsigned int len, const void *data)
 {
 	struct kvmod_vcpu *target = opaque;
 
+	/* The whole page is the file's: other writes are dropped. */
 	if (len != 4)
-		return;
+		return true;
 	if (offset == IMSIC_MMIO_SETIPNUM_LE)
 		kvmod_riscv_imsic_inject(target, get_unaligned_le32(data));
 	else if (offset == IMSIC_MMIO_SETIPNUM_BE)
 		kvmod_riscv_imsic_inject(target, get_unaligned_be32(data));
+	return true;
 }
 
 static const struct kvmod_io_ops imsic_page_ops = {

@@ -608,6 +608,15 @@ static long vcpu_set_guest_debug(struct kvmod_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+long kvmod_arch_vcpu_async_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+				 unsigned long arg)
+{
+	/* kvmod_riscv_set_irq() is atomic and kicks: no mutex needed. */
+	if (ioctl == KVM_INTERRUPT)
+		return vcpu_interrupt(vcpu, (void __user *)arg);
+	return -ENOIOCTLCMD;
+}
+
 long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 			   unsigned long arg)
 {
@@ -618,8 +627,6 @@ long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 		return vcpu_get_mp_state(vcpu, argp);
 	case KVM_SET_MP_STATE:
 		return vcpu_set_mp_state(vcpu, argp);
-	case KVM_INTERRUPT:
-		return vcpu_interrupt(vcpu, argp);
 	case KVM_SET_GUEST_DEBUG:
 		return vcpu_set_guest_debug(vcpu, argp);
 	case KVM_GET_ONE_REG:

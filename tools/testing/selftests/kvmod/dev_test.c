@@ -59,6 +59,12 @@ TEST_F(dev, capabilities)
 	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2));
 	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_CHECK_EXTENSION_VM));
 	EXPECT_EQ(32767, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
+	/* What QEMU 10 requires before it starts (and relies on). */
+	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_INTERNAL_ERROR_DATA));
+	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD));
+	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD_ANY_LENGTH));
+	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_DESTROY_MEMORY_REGION_WORKS));
+	EXPECT_EQ(1, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_JOIN_MEMORY_REGIONS_WORKS));
 	/* One address space: upstream does not report the capability then. */
 	EXPECT_EQ(0, ioctl(self->kvm, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE));
 	EXPECT_GE(nr, 1);
