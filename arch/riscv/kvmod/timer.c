@@ -29,16 +29,29 @@ u64 kvmod_riscv_guest_time(struct kvmod_vm *vm)
 	return get_cycles64() + vm->arch.time_delta;
 }
 
+/* Rounded up: an hrtimer must not expire before the tick it stands for. */
 static u64 ticks_to_ns(u64 ticks)
 {
-	return mul_u64_u64_div_u64(ticks, NSEC_PER_SEC, riscv_timebase);
+	return mul_u64_u64_div_u64(ticks, NSEC_PER_SEC, riscv_timebase) + 1;
 }
 
 static enum hrtimer_restart kvmod_riscv_timer_fn(struct hrtimer *hrt)
 {
 	struct kvmod_riscv_timer *t = container_of(hrt, struct kvmod_riscv_timer, hrt);
 	struct kvmod_vcpu *vcpu = container_of(t, struct kvmod_vcpu, arch.timer);
+	u64 now = kvmod_riscv_guest_time(vcpu->vm);
 
+	/*
+	 * The monotonic clock and the time CSR may disagree by a rounding
+	 * step. Early, a halted vCPU would find no timer pending and sleep
+	 * on with nothing left to wake it: wait for the deadline instead.
+	 * The deadline is stable here: the vCPU changes it only after
+	 * cancelling this timer.
+	 */
+	if (t->compare > now) {
+		hrtimer_forward_now(hrt, ns_to_ktime(ticks_to_ns(t->compare - now)));
+		return HRTIMER_RESTART;
+	}
 	if (!kvmod_riscv_has_sstc)
 		kvmod_riscv_set_irq(vcpu, IRQ_VS_TIMER, true);
 	else
