@@ -58,31 +58,41 @@ static int set_reg(int vcpu, uint64_t id, uint64_t v)
 	return ioctl(vcpu, KVM_SET_ONE_REG, &r);
 }
 
-/* Multi-letter extensions worth telling the guest about, by KVM id. */
+/*
+ * Multi-letter extensions worth telling the guest about, by KVM id; the
+ * cache-block ones with the CPU node property and CONFIG register giving
+ * their block size.
+ */
 static const struct {
 	unsigned int id;
 	const char *name;
+	const char *size_prop;
+	uint64_t size_reg;
 } isa_names[] = {
-	{ KVM_RISCV_ISA_EXT_ZICSR, "zicsr" },
-	{ KVM_RISCV_ISA_EXT_ZIFENCEI, "zifencei" },
-	{ KVM_RISCV_ISA_EXT_ZICNTR, "zicntr" },
-	{ KVM_RISCV_ISA_EXT_ZICBOM, "zicbom" },
-	{ KVM_RISCV_ISA_EXT_ZICBOZ, "zicboz" },
-	{ KVM_RISCV_ISA_EXT_ZICOND, "zicond" },
-	{ KVM_RISCV_ISA_EXT_ZIHINTPAUSE, "zihintpause" },
-	{ KVM_RISCV_ISA_EXT_ZIHINTNTL, "zihintntl" },
-	{ KVM_RISCV_ISA_EXT_ZFA, "zfa" },
-	{ KVM_RISCV_ISA_EXT_ZFH, "zfh" },
-	{ KVM_RISCV_ISA_EXT_ZFHMIN, "zfhmin" },
-	{ KVM_RISCV_ISA_EXT_ZBA, "zba" },
-	{ KVM_RISCV_ISA_EXT_ZBB, "zbb" },
-	{ KVM_RISCV_ISA_EXT_ZBC, "zbc" },
-	{ KVM_RISCV_ISA_EXT_ZBS, "zbs" },
-	{ KVM_RISCV_ISA_EXT_SSAIA, "ssaia" },
-	{ KVM_RISCV_ISA_EXT_SSTC, "sstc" },
-	{ KVM_RISCV_ISA_EXT_SVINVAL, "svinval" },
-	{ KVM_RISCV_ISA_EXT_SVNAPOT, "svnapot" },
-	{ KVM_RISCV_ISA_EXT_SVPBMT, "svpbmt" },
+	{ .id = KVM_RISCV_ISA_EXT_ZICSR, .name = "zicsr" },
+	{ .id = KVM_RISCV_ISA_EXT_ZIFENCEI, .name = "zifencei" },
+	{ .id = KVM_RISCV_ISA_EXT_ZICNTR, .name = "zicntr" },
+	{ .id = KVM_RISCV_ISA_EXT_ZICBOM, .name = "zicbom",
+	  .size_prop = "riscv,cbom-block-size",
+	  .size_reg = KVM_REG_RISCV_CONFIG_REG(zicbom_block_size) },
+	{ .id = KVM_RISCV_ISA_EXT_ZICBOZ, .name = "zicboz",
+	  .size_prop = "riscv,cboz-block-size",
+	  .size_reg = KVM_REG_RISCV_CONFIG_REG(zicboz_block_size) },
+	{ .id = KVM_RISCV_ISA_EXT_ZICOND, .name = "zicond" },
+	{ .id = KVM_RISCV_ISA_EXT_ZIHINTPAUSE, .name = "zihintpause" },
+	{ .id = KVM_RISCV_ISA_EXT_ZIHINTNTL, .name = "zihintntl" },
+	{ .id = KVM_RISCV_ISA_EXT_ZFA, .name = "zfa" },
+	{ .id = KVM_RISCV_ISA_EXT_ZFH, .name = "zfh" },
+	{ .id = KVM_RISCV_ISA_EXT_ZFHMIN, .name = "zfhmin" },
+	{ .id = KVM_RISCV_ISA_EXT_ZBA, .name = "zba" },
+	{ .id = KVM_RISCV_ISA_EXT_ZBB, .name = "zbb" },
+	{ .id = KVM_RISCV_ISA_EXT_ZBC, .name = "zbc" },
+	{ .id = KVM_RISCV_ISA_EXT_ZBS, .name = "zbs" },
+	{ .id = KVM_RISCV_ISA_EXT_SSAIA, .name = "ssaia" },
+	{ .id = KVM_RISCV_ISA_EXT_SSTC, .name = "sstc" },
+	{ .id = KVM_RISCV_ISA_EXT_SVINVAL, .name = "svinval" },
+	{ .id = KVM_RISCV_ISA_EXT_SVNAPOT, .name = "svnapot" },
+	{ .id = KVM_RISCV_ISA_EXT_SVPBMT, .name = "svpbmt" },
 };
 
 /* "riscv,isa" and "riscv,isa-extensions" from what the vCPU reports. */
@@ -107,6 +117,15 @@ static void cpu_isa(struct fdt *f, int vcpu)
 		if (get_reg(vcpu, REG(KVM_REG_RISCV_ISA_EXT | KVM_REG_RISCV_ISA_SINGLE,
 				      isa_names[i].id), &on) || !on)
 			continue;
+		/* Without its block size, Linux leaves a cache-block extension off. */
+		if (isa_names[i].size_prop) {
+			uint64_t size = 0;
+
+			if (get_reg(vcpu, REG(KVM_REG_RISCV_CONFIG, isa_names[i].size_reg),
+				    &size) || !size)
+				continue;
+			fdt_prop_u32(f, isa_names[i].size_prop, size);
+		}
 		if (strlen(isa) + strlen(isa_names[i].name) + 2 < sizeof(isa)) {
 			strcat(isa, "_");
 			strcat(isa, isa_names[i].name);

@@ -6,11 +6,17 @@
  * disk (/dev/vd*: its size and first line, then a line written to its
  * second sector and read back, which a read-only disk refuses), echoes a
  * console line when the command line asks for it (kvmod_guest.echo), then
+ * fetches a file over TFTP when the command line names one
+ * (kvmod_guest.tftp=NAME: eth0 configured as a user-mode network expects,
+ * the file asked of the TFTP server at the network's gateway), then
  * powers the VM off (SBI SRST on RISC-V), which ends kvmod-vmm with
  * status 0. Every report is one "kvmod-guest: ..." line for the tests.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -21,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -154,11 +161,27 @@ static void disks(void)
 	printf("kvmod-guest: %d disk(s)\n", i);
 }
 
-/* With kvmod_guest.echo on the command line: one console line, echoed. */
-static void echo_line(void)
+static char cmdline[1024];
+
+/* The first "isa" line of /proc/cpuinfo: the extensions Linux took up. */
+static void report_isa(void)
 {
-	char cmdline[1024] = "", line[256];
-	struct pollfd p = { .fd = 0, .events = POLLIN };
+	char line[1024];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "isa\t", 4))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		printf("kvmod-guest: isa: %s\n", line + strcspn(line, ":") + 2);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
+static void read_cmdline(void)
+{
 	FILE *f = fopen("/proc/cmdline", "r");
 
 	if (f) {
@@ -166,6 +189,95 @@ static void echo_line(void)
 			cmdline[0] = 0;
 		fclose(f);
 	}
+}
+
+/* The value of kvmod_guest.NAME=VALUE on the command line into @val. */
+static int param(const char *name, char *val, size_t len)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "kvmod_guest.%s=", name);
+	p = strstr(cmdline, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	snprintf(val, len, "%.*s", (int)strcspn(p, "\n\t "), p);
+	return 0;
+}
+
+/* eth0 up as 10.0.2.15/24, the address QEMU's user-mode network leases. */
+static int net_up(int s)
+{
+	struct sockaddr_in *sin;
+	struct ifreq ifr = {};
+
+	snprintf(ifr.ifr_name, IFNAMSIZ, "eth0");
+	sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.0.2.15", &sin->sin_addr);
+	if (ioctl(s, SIOCSIFADDR, &ifr))
+		return -1;
+	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+	if (ioctl(s, SIOCSIFNETMASK, &ifr) || ioctl(s, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+/*
+ * With kvmod_guest.tftp=NAME: the first block of NAME from the TFTP server
+ * at 10.0.2.2 (RFC 1350: read request, data block 1, acknowledgment).
+ * Packets go both ways through the network device: its queue
+ * notifications and its interrupts.
+ */
+static void tftp_fetch(void)
+{
+	struct sockaddr_in srv = { .sin_family = AF_INET, .sin_port = htons(69) };
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	unsigned char req[128], buf[600];
+	char name[64];
+	struct pollfd p;
+	int s, n = -1, try, len;
+
+	if (param("tftp", name, sizeof(name)))
+		return;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || net_up(s)) {
+		printf("kvmod-guest: net eth0: cannot configure: %s\n", strerror(errno));
+		return;
+	}
+	inet_pton(AF_INET, "10.0.2.2", &srv.sin_addr);
+	len = snprintf((char *)req + 2, sizeof(req) - 2, "%s%coctet%c", name, 0, 0) + 2;
+	req[0] = 0;
+	req[1] = 1;	/* RRQ */
+	p = (struct pollfd) { .fd = s, .events = POLLIN };
+	for (try = 0; try < 5 && n < 4; try++) {
+		sendto(s, req, len, 0, (struct sockaddr *)&srv, sizeof(srv));
+		if (poll(&p, 1, 2000) == 1)
+			n = recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &flen);
+	}
+	if (n < 4 || buf[1] != 3 || buf[3] != 1) {
+		printf("kvmod-guest: net eth0: tftp %s: no data (%d bytes)\n", name, n);
+		close(s);
+		return;
+	}
+	/* Acknowledge block 1 to the server's transfer port. */
+	buf[1] = 4;
+	sendto(s, buf, 4, 0, (struct sockaddr *)&from, flen);
+	buf[n] = 0;
+	buf[4 + strcspn((char *)buf + 4, "\n")] = 0;
+	printf("kvmod-guest: net eth0: tftp %s: %d bytes: %s\n", name, n - 4, buf + 4);
+	close(s);
+}
+
+/* With kvmod_guest.echo on the command line: one console line, echoed. */
+static void echo_line(void)
+{
+	char line[256];
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
 	if (!strstr(cmdline, "kvmod_guest.echo"))
 		return;
 	printf("kvmod-guest: type a line:\n");
@@ -194,16 +306,20 @@ int main(void)
 	}
 	mkdir("/proc", 0755);
 	mount("proc", "/proc", "proc", 0, NULL);
+	read_cmdline();
 	uname(&u);
 	printf("kvmod-guest: uname -a: %s %s %s %s %s\n", u.sysname, u.nodename,
 	       u.release, u.version, u.machine);
 	printf("kvmod-guest: Linux %s %s up on kvmod with %ld CPUs\n",
 	       u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN));
 	irqchips();
+	report_isa();
 	fflush(stdout);
 	workload();
 	fflush(stdout);
 	disks();
+	fflush(stdout);
+	tftp_fetch();
 	fflush(stdout);
 	echo_line();
 	fflush(stdout);

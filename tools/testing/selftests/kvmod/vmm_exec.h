@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,7 +20,7 @@
  * @err: its stderr, likewise
  */
 struct vmm_result {
-	char out[16384];
+	char out[262144];
 	char err[16384];
 };
 
@@ -81,6 +83,8 @@ static inline int vmm_exec_io(const char *path, struct vmm_result *r, const char
 	if (!pid) {
 		int null = open("/dev/null", O_RDONLY);
 
+		/* A test killed by its timeout takes its VMM along. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(prompt ? in[0] : null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
@@ -133,6 +137,41 @@ static inline int vmm_exec_io(const char *path, struct vmm_result *r, const char
 static inline int vmm_exec(const char *path, struct vmm_result *r, const char **argv)
 {
 	return vmm_exec_io(path, r, argv, NULL, NULL);
+}
+
+/* Size of the disk images the boot tests give their guests. */
+#define DISK_BYTES	0x100000
+
+/* A 1 MiB image whose first sector starts with @tag; its path into @path. */
+static inline int make_disk(char *path, size_t len, const char *tag)
+{
+	char sector[512] = { 0 };
+	int fd;
+
+	snprintf(path, len, "/tmp/kvmod-disk-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	snprintf(sector, sizeof(sector), "%s\n", tag);
+	if (ftruncate(fd, DISK_BYTES) || pwrite(fd, sector, sizeof(sector), 0) != sizeof(sector)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The line of @out starting with @prefix, up to its end, into @line. */
+static inline const char *line_of(const char *out, const char *prefix, char *line,
+				  size_t len)
+{
+	const char *p = strstr(out, prefix);
+	size_t n;
+
+	if (!p)
+		return "";
+	n = strcspn(p, "\r\n");
+	snprintf(line, len, "%.*s", (int)(n < len ? n : len - 1), p);
+	return line;
 }
 
 #endif /* KVMOD_VMM_EXEC_H */

@@ -183,4 +183,55 @@ static inline long long stat_value(int fd, const char *name)
 	return val;
 }
 
+/* Whether @isa (a "rv64imafdc_zicbom_..." string) names extension @ext. */
+static inline bool isa_has(const char *isa, const char *ext)
+{
+	size_t n = strlen(ext);
+	const char *p;
+
+	for (p = strchr(isa, '_'); p; p = strchr(p + 1, '_'))
+		if (!strncmp(p + 1, ext, n) && (p[n + 1] == '_' || !p[n + 1] ||
+						p[n + 1] == '\n' || p[n + 1] == '\r'))
+			return true;
+	return false;
+}
+
+/* The host's ISA string, from the first "isa" line of /proc/cpuinfo. */
+static inline const char *host_isa(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[1024];
+
+	buf[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "isa\t", 4))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "%s", line + strcspn(line, ":") + 2);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * Cache-block extensions the host has must reach a Linux guest: its device
+ * tree has to give their block sizes, or Linux turns them off.
+ */
+static inline void expect_guest_cbo(struct __test_metadata *_metadata, const char *out)
+{
+	char host[1024], guest[1024];
+	const char *p = strstr(out, "kvmod-guest: isa: ");
+
+	host_isa(host, sizeof(host));
+	ASSERT_NE(0, host[0]);
+	ASSERT_NE(NULL, p);
+	snprintf(guest, sizeof(guest), "%.*s", (int)strcspn(p, "\r\n"), p + 18);
+	if (isa_has(host, "zicbom"))
+		EXPECT_TRUE(isa_has(guest, "zicbom")) TH_LOG("host %s, guest %s", host, guest);
+	if (isa_has(host, "zicboz"))
+		EXPECT_TRUE(isa_has(guest, "zicboz")) TH_LOG("host %s, guest %s", host, guest);
+}
+
 #endif /* KVMOD_RISCV_GUEST_H */

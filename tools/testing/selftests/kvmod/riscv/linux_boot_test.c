@@ -18,25 +18,6 @@
 
 #define GUEST_IMAGE	"/guest/Image"
 #define GUEST_INITRD	"/guest/initramfs.cpio"
-#define DISK_BYTES	0x100000
-
-/* A 1 MiB image whose first sector starts with @tag; its path into @path. */
-static int make_disk(char *path, size_t len, const char *tag)
-{
-	char sector[512] = { 0 };
-	int fd;
-
-	snprintf(path, len, "/tmp/kvmod-disk-XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	snprintf(sector, sizeof(sector), "%s\n", tag);
-	if (ftruncate(fd, DISK_BYTES) || pwrite(fd, sector, sizeof(sector), 0) != sizeof(sector)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 FIXTURE(boot) {
 	char vmm[PATH_MAX];
@@ -68,19 +49,6 @@ FIXTURE_TEARDOWN(boot)
 		close(self->ro_fd);
 		unlink(self->ro);
 	}
-}
-
-/* The line of @out starting with @prefix, up to its end, into @line. */
-static const char *line_of(const char *out, const char *prefix, char *line, size_t len)
-{
-	const char *p = strstr(out, prefix);
-	size_t n;
-
-	if (!p)
-		return "";
-	n = strcspn(p, "\r\n");
-	snprintf(line, len, "%.*s", (int)(n < len ? n : len - 1), p);
-	return line;
 }
 
 TEST_F_TIMEOUT(boot, two_cpus_disks_and_console, 400)
@@ -115,6 +83,7 @@ TEST_F_TIMEOUT(boot, two_cpus_disks_and_console, 400)
 	/* Interrupts come through the in-kernel AIA: the APLIC and the IMSICs. */
 	EXPECT_NE(NULL, strstr(line_of(r->out, "kvmod-guest: interrupt controllers:", line,
 				       sizeof(line)), "APLIC"));
+	expect_guest_cbo(_metadata, r->out);
 	EXPECT_STREQ("kvmod-guest: workload: 2 of 2 CPUs",
 		     line_of(r->out, "kvmod-guest: workload: ", line, 35));
 	EXPECT_STREQ("kvmod-guest: disk /dev/vda: 2048 sectors, says: KVMOD-DISK-RW",
