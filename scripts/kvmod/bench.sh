@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make bench: exit round trips (tools/kvmod-bench) and a Linux guest's boot
-# to power-off (kvmod-vmm, the same guest kernel and initramfs on both) on
+# to power-off (under kvmod-vmm, and under Debian's QEMU on three machines;
+# the same guest kernel and initramfs and the same VMM binaries on both) on
 # kvmod and on upstream KVM built from the same kernel source, booted on the
 # same QEMU in this run: KVMOD_BENCH_ROUNDS rounds (default 3), each
 # booting upstream then kvmod, so that machine noise hits both alike. Prints
@@ -28,6 +29,10 @@ release) SUFFIX=-release ;;
 *) die "KVMOD_BENCH_KERNEL must be debug or release, not '$FLAVOUR'" ;;
 esac
 ROUNDS=${KVMOD_BENCH_ROUNDS:-3}
+# riscv-qemu_test variants timed as boots (QEMU's PLIC, the same with the
+# whole kernel log on its UART, the in-kernel AIA, the AIA with virtio
+# disk and network).
+QEMU_BOOTS=(plic plic_console aia aia_virtio)
 RESULTS=$KVMOD_BUILD/results
 mkdir -p "$RESULTS"
 th_lock
@@ -47,7 +52,9 @@ bench_boot() {
 	mkdir -p "$staging/etc/kvmod" "$staging/lib/modules/kvmod" "$staging/tests" \
 		"$staging/guest"
 	"$TH_SCRIPTS/build-tests.sh" "$arch" "$kdir" "$out/bench-tests" >&2
-	cp "$out/bench-tests/kvmod-bench" "$out/bench-tests/kvmod-vmm" "$staging/tests/"
+	cp "$out/bench-tests/kvmod-bench" "$out/bench-tests/kvmod-vmm" \
+		"$out/bench-tests/$arch-qemu_test" "$staging/tests/"
+	th_stage_qemu "$arch" "$staging"
 	{
 		echo "# make bench ($variant, $FLAVOUR kernel)"
 		if [ "$variant" = kvmod ]; then
@@ -57,6 +64,10 @@ bench_boot() {
 		fi
 		echo "prog bench 600 /tests/kvmod-bench $ITERS"
 		th_stage_guest "$arch" "$gkdir" "$staging" | sed 's/^prog guest-boot /prog linux-boot /'
+		# The same guest under Debian's QEMU: one boot per machine.
+		for v in "${QEMU_BOOTS[@]}"; do
+			echo "prog qemu-$v-boot 600 /tests/$arch-qemu_test -v $v"
+		done
 	} > "$staging/etc/kvmod/plan"
 	th_boot "$arch" "$kdir/arch/$KARCH/boot/Image" "$staging" "$work" >&2
 	grep -q '^ok [0-9]* - bench' "$work/results.tap" ||
@@ -64,11 +75,17 @@ bench_boot() {
 	local re='^# bench \([a-z-]*\): .*, \([0-9.]*\) ns/iteration, \(-*[0-9]*\) exits$'
 
 	sed -n "s|$re|\\1 \\2 \\3|p" "$work/results.tap" | grep -v '^warmup '
-	# The boot, as the init harness timed it (0.1 s steps), in ns like the rest.
-	grep -q '^ok [0-9]* - linux-boot' "$work/results.tap" ||
-		die "$arch: the Linux guest did not boot on $variant (see $work/results.tap)"
-	sed -n 's|^# linux-boot: \([0-9.]*\) s$|\1|p' "$work/results.tap" |
-		awk '{ printf "linux-boot %.0f -\n", $1 * 1e9 }'
+	# The boots, as the init harness timed them (0.1 s steps), in ns like the rest.
+	local b v boots=(linux-boot)
+	for v in "${QEMU_BOOTS[@]}"; do
+		boots+=("qemu-$v-boot")
+	done
+	for b in "${boots[@]}"; do
+		grep -q "^ok [0-9]* - $b" "$work/results.tap" ||
+			die "$arch: $b: the guest did not boot on $variant (see $work/results.tap)"
+		sed -n "s|^# $b: \([0-9.]*\) s$|\1|p" "$work/results.tap" |
+			awk -v b="$b" '{ printf "%s %.0f -\n", b, $1 * 1e9 }'
+	done
 }
 
 # a / b with two decimals, "?" without b.
@@ -106,10 +123,10 @@ for arch in "$@"; do
 	{
 		# Exits: the vCPU's "exits" statistic over the whole run.
 		echo "# $FLAVOUR kernels; medians of $ROUNDS rounds; kvmod range: its fastest and slowest round"
-		printf '%-13s %12s %12s %7s %12s %12s %25s\n' benchmark "kvmod ns" \
+		printf '%-20s %12s %12s %7s %12s %12s %25s\n' benchmark "kvmod ns" \
 			"upstream ns" ratio "kvmod exits" "upstr. exits" "kvmod range"
 		while read -r name ns ex lo hi; do
-			printf '%-13s %12s %12s %7s %12s %12s %25s\n' "$name" "$ns" \
+			printf '%-20s %12s %12s %7s %12s %12s %25s\n' "$name" "$ns" \
 				"${up[$name]:-?}" "$(ratio "$ns" "${up[$name]:-0}")" \
 				"$ex" "${upx[$name]:-?}" "$lo-$hi"
 		done < <(medians "$raw/kvmod")

@@ -6,6 +6,7 @@
 # $KVMOD_CACHE so that no system library changes. Idempotent and quiet when done.
 #
 # Usage: deps.sh [host|qemu|linux|all]   (default all)
+#        deps.sh guest-qemu ARCH       (prints the folder)
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS="make gcc libc6-dev bc bison flex libssl-dev libelf-dev cpio xz-utils
@@ -58,6 +59,69 @@ qemu_deps() {
 	touch "$p/.complete"
 }
 
+# Debian 13's own QEMU for ARCH (the one a user of that architecture runs),
+# to run inside ARCH's test host on kvmod: the system emulator, the dynamic
+# loader and libraries it loads (from its ELF dependencies, transitively)
+# and its firmware, laid out as a root file system piece (usr/bin,
+# lib/<triplet>, usr/share/qemu) to copy into the test host. Prints the
+# folder; VERSION in it names the package version.
+guest_qemu_deps() {
+	local arch=$1 debarch pkg bin triplet p root debs deb lib dir n
+	case "$arch" in
+	riscv)	debarch=riscv64 pkg=qemu-system-riscv bin=qemu-system-riscv64
+		triplet=riscv64-linux-gnu ;;
+	arm64)	debarch=arm64 pkg=qemu-system-arm bin=qemu-system-aarch64
+		triplet=aarch64-linux-gnu ;;
+	*)	die "guest-qemu: unknown ARCH '$arch'" ;;
+	esac
+	p=$KVMOD_CACHE/guest-qemu/$debarch
+	if [ -f "$p/.complete" ]; then
+		echo "$p"
+		return 0
+	fi
+	log "fetching Debian 13's $pkg for $debarch into $p"
+	export KVMOD_APT_ARCH=$debarch
+	kvmod_trixie_update
+	debs=$(kvmod_trixie_dir)/debs
+	root=$p.unpacked
+	rm -rf "$p" "$root" "$debs"
+	mkdir -p "$debs/partial" "$root" "$p/usr/bin" "$p/lib/$triplet" "$p/usr/share/qemu"
+	kvmod_trixie_apt -y -o Dir::Cache::archives="$debs" --download-only \
+		--no-install-recommends install "$pkg" >/dev/null
+	for deb in "$debs"/*.deb; do
+		dpkg -x "$deb" "$root"
+	done
+	dpkg-deb -f "$debs"/"$pkg"_*.deb Version > "$p/VERSION"
+	cp "$root/usr/bin/$bin" "$p/usr/bin/"
+	# The loader at the path the binary names, then its libraries.
+	n=$(readelf -l "$root/usr/bin/$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	cp -L "$root/usr/lib/$triplet/$(basename "$n")" "$p/lib/"
+	local -a todo=("$root/usr/bin/$bin")
+	while [ ${#todo[@]} -gt 0 ]; do
+		for lib in $(readelf -d "${todo[0]}" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$p/lib/$triplet/$lib" ] && continue
+			for dir in "$root/usr/lib/$triplet" "$root/lib/$triplet"; do
+				if [ -e "$dir/$lib" ]; then
+					cp -L "$dir/$lib" "$p/lib/$triplet/"
+					todo+=("$p/lib/$triplet/$lib")
+					break
+				fi
+			done
+			[ -e "$p/lib/$triplet/$lib" ] || die "guest-qemu: $lib not in the packages"
+		done
+		todo=("${todo[@]:1}")
+	done
+	# Firmware the machine loads by default without KVM (OpenSBI on riscv).
+	n=$root/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin
+	if [ -e "$n" ]; then
+		cp -L "$n" "$p/usr/share/qemu/"
+	fi
+	rm -rf "$root" "$debs"
+	touch "$p/.complete"
+	log "guest-qemu $debarch: $(cat "$p/VERSION"), $(du -sh "$p" | cut -f1)"
+	echo "$p"
+}
+
 linux_deps() {
 	local s=$KVMOD_CACHE/src
 	if [ -f "$s/.complete" ]; then
@@ -82,5 +146,6 @@ host)	host_deps ;;
 qemu)	qemu_deps ;;
 linux)	linux_deps ;;
 all)	host_deps; qemu_deps; linux_deps ;;
-*)	die "usage: deps.sh [host|qemu|linux|all]" ;;
+guest-qemu) guest_qemu_deps "$2" ;;
+*)	die "usage: deps.sh [host|qemu|linux|all] | deps.sh guest-qemu ARCH" ;;
 esac

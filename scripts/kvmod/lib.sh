@@ -60,9 +60,17 @@ kvmod_mirror() {
 }
 
 # Private apt configuration reaching Debian 13 (trixie) without touching the
-# system's sources. Extra arguments are passed to apt-get.
+# system's sources. Extra arguments are passed to apt-get. With
+# KVMOD_APT_ARCH set (riscv64, arm64), it sees that architecture's packages
+# only, in a state folder of its own (an update for one architecture drops
+# the other's index).
+kvmod_trixie_dir() {
+	echo "$KVMOD_CACHE/apt-trixie${KVMOD_APT_ARCH:+-$KVMOD_APT_ARCH}"
+}
+
 kvmod_trixie_apt() {
-	local d=$KVMOD_CACHE/apt-trixie
+	local d
+	d=$(kvmod_trixie_dir)
 	if [ ! -f "$d/.updated" ]; then
 		mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/etc"
 		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(kvmod_mirror) trixie main" \
@@ -72,19 +80,22 @@ kvmod_trixie_apt() {
 	apt-get -q -o APT::Sandbox::User=root -o Dir::Etc::sourcelist="$d/etc/sources.list" \
 		-o Dir::Etc::sourceparts=- -o Dir::State::lists="$d/lists" \
 		-o Dir::Cache="$d/cache" -o Dir::State::status="$d/status" \
+		${KVMOD_APT_ARCH:+-o APT::Architecture=$KVMOD_APT_ARCH} \
+		${KVMOD_APT_ARCH:+-o APT::Architectures=$KVMOD_APT_ARCH} \
 		-o Debug::NoLocking=1 "$@"
 }
 
 kvmod_trixie_update() {
-	local d=$KVMOD_CACHE/apt-trixie i
+	local d i
+	d=$(kvmod_trixie_dir)
 	[ -f "$d/.updated" ] && [ -z "$(find "$d/.updated" -mmin +1440)" ] && return 0
 	for i in 1 2 3 4 5; do
 		if kvmod_trixie_apt update >/dev/null; then
 			touch "$d/.updated"
 			return 0
 		fi
-		log "trixie index update failed (try $i), retrying"
+		log "trixie ${KVMOD_APT_ARCH:-host} index update failed (try $i), retrying"
 		sleep $((i * 10))
 	done
-	die "cannot update the trixie package index"
+	die "cannot update the trixie ${KVMOD_APT_ARCH:-host} package index"
 }

@@ -282,3 +282,13 @@ th_stage_guest() {
 	echo "prog guest-boot 400 /tests/kvmod-vmm run --kernel /guest/Image" \
 		"--initrd /guest/initramfs.cpio --cpus 2 --mem 256 --timeout 300"
 }
+
+# Stages Debian 13's own QEMU for ARCH into STAGING's root (usr/bin, lib,
+# usr/share/qemu; see deps.sh guest-qemu), for <arch>-qemu_test to run on
+# kvmod. RISC-V only so far (arm64 needs its vCPU core).
+th_stage_qemu() {
+	local arch=$1 staging=$2 dir
+	[ "$arch" = riscv ] || return 0
+	dir=$("$TH_SCRIPTS/deps.sh" guest-qemu "$arch")
+	(cd "$dir" && find usr lib -type f -print0 | xargs -0 cp --parents -t "$staging")
+}
