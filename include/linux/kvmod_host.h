@@ -115,6 +115,9 @@ struct kvmod_vm_stat {
  * @blocking: 1 while the vCPU is halted
  * @exits: exits from the guest, for any reason
  * @signal_exits: KVM_RUN calls ended by a signal
+ * @mmio_exit_user: accesses outside memory that exited to userspace
+ * @mmio_exit_kernel: accesses outside memory completed in the kernel
+ *	(coalesced zones, in-kernel devices, ioeventfds)
  * @arch: the architecture's counters
  */
 struct kvmod_vcpu_stat {
@@ -123,6 +126,8 @@ struct kvmod_vcpu_stat {
 	u64 blocking;
 	u64 exits;
 	u64 signal_exits;
+	u64 mmio_exit_user;
+	u64 mmio_exit_kernel;
 	struct kvmod_arch_vcpu_stat arch;
 };
 
@@ -296,6 +301,7 @@ enum kvmod_vcpu_mode {
  * @kick_csd: interrupts the CPU the vCPU runs on, to make it leave the guest
  * @kick_inflight: bit 0 is set while @kick_csd is queued
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
+ * @mmio_pending: kvm_run holds a KVM_EXIT_MMIO the next KVM_RUN completes
  * @stat: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_SET_SIGNAL_MASK gave a mask for KVM_RUN
  * @sigset: the signals blocked while in KVM_RUN
@@ -314,6 +320,7 @@ struct kvmod_vcpu {
 	call_single_data_t kick_csd;
 	unsigned long kick_inflight;
 	bool ran_once;
+	bool mmio_pending;
 	struct kvmod_vcpu_stat stat;
 	bool sigset_active;
 	sigset_t sigset;
@@ -431,6 +438,12 @@ int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque);
 void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data);
+
+/* Guest accesses outside memory (virt/kvmod/mmio.c). */
+bool kvmod_mmio_access(struct kvmod_vcpu *vcpu, u64 gpa, unsigned int len,
+		       bool write, void *data);
+void kvmod_mmio_complete(struct kvmod_vcpu *vcpu);
+void kvmod_mmio_cancel(struct kvmod_vcpu *vcpu);
 
 /* Stores that signal an eventfd (virt/kvmod/ioeventfd.c). */
 long kvmod_vm_ioctl_ioeventfd(struct kvmod_vm *vm, void __user *argp);
@@ -606,6 +619,18 @@ long kvmod_arch_vcpu_async_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 				 unsigned long arg);
 
 /**
+ * kvmod_arch_mmio_complete() - finish a decoded access outside memory
+ * @vcpu: the vCPU, on its own thread
+ * @data: a load's little-endian bytes (as many as the access was long)
+ *
+ * Writes a load's value where the instruction wanted it and moves the
+ * guest past the instruction; what the access was, the architecture
+ * recorded when it called kvmod_mmio_access(). Runs from that call when
+ * the kernel completed the access, else at the start of the next KVM_RUN.
+ */
+void kvmod_arch_mmio_complete(struct kvmod_vcpu *vcpu, const void *data);
+
+/**
  * kvmod_arch_vcpu_run() - KVM_RUN: run the guest until userspace must act
  * @vcpu: the vCPU, with @vcpu->mutex held
  *
@@ -634,6 +659,23 @@ const struct kvmod_stat_desc *kvmod_arch_vcpu_stats(unsigned int *nr);
  * needs its thread now (a power state change, say).
  */
 bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_blocking() - the vCPU thread is about to sleep halted
+ * @vcpu: the vCPU, not loaded, on its own thread
+ *
+ * Arms what must wake it that the hardware no longer watches while it
+ * sleeps (the guest timer's deadline as a host timer, say).
+ */
+void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_unblocking() - the halted vCPU thread woke up
+ * @vcpu: the vCPU, on its own thread
+ *
+ * Undoes kvmod_arch_vcpu_blocking() before the vCPU runs again.
+ */
+void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu);
 
 /**
  * kvmod_arch_unmap_gfn_range() - drop stage-2 mappings of guest frames

@@ -33,6 +33,8 @@ static const struct kvmod_stat_desc vcpu_stats[] = {
 	VCPU_STAT(blocking, INSTANT, BOOLEAN, 0),
 	VCPU_STAT(exits, CUMULATIVE, NONE, 0),
 	VCPU_STAT(signal_exits, CUMULATIVE, NONE, 0),
+	VCPU_STAT(mmio_exit_user, CUMULATIVE, NONE, 0),
+	VCPU_STAT(mmio_exit_kernel, CUMULATIVE, NONE, 0),
 };
 
 /**

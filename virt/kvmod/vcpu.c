@@ -134,7 +134,9 @@ bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu)
  * @vcpu: the vCPU, called by its own thread outside the guest
  *
  * Requests that can wait for the next entry (TLB flushes, say) do not end
- * the sleep: kvmod_arch_vcpu_runnable() says what does.
+ * the sleep: kvmod_arch_vcpu_runnable() says what does. The guest's timer
+ * keeps running meanwhile: kvmod_arch_vcpu_blocking() hands it to the
+ * host, kvmod_arch_vcpu_unblocking() takes it back.
  *
  * Return: 0 when the vCPU became runnable; -EINTR on a signal.
  */
@@ -144,8 +146,10 @@ int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu)
 	int r;
 
 	WRITE_ONCE(vcpu->stat.blocking, 1);
+	kvmod_arch_vcpu_blocking(vcpu);
 	r = rcuwait_wait_event(&vcpu->wait, kvmod_arch_vcpu_runnable(vcpu),
 			       TASK_INTERRUPTIBLE);
+	kvmod_arch_vcpu_unblocking(vcpu);
 	WRITE_ONCE(vcpu->stat.blocking, 0);
 	vcpu->stat.halt_wait_ns += ktime_to_ns(ktime_sub(ktime_get(), start));
 	if (!r)
@@ -200,6 +204,8 @@ static long kvmod_vcpu_run(struct kvmod_vcpu *vcpu, unsigned long arg)
 	/* Signals the VMM unblocks only for the guest's time (a kick, say). */
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
+	/* An access userspace emulated: its load value, then past it. */
+	kvmod_mmio_complete(vcpu);
 	r = kvmod_arch_vcpu_run(vcpu);
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &saved, NULL);

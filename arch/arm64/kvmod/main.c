@@ -136,10 +136,25 @@ long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 	return -EINVAL;
 }
 
+/* No access is decoded, so none is ever pending, until the vCPU core. */
+void kvmod_arch_mmio_complete(struct kvmod_vcpu *vcpu, const void *data)
+{
+	WARN_ONCE(1, "kvmod: no arm64 MMIO access to complete");
+}
+
 /* KVM_ARM_VCPU_INIT does not exist yet, so no vCPU is ever initialised. */
 int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 {
 	return -ENOEXEC;
+}
+
+/* No vCPU halts before the vCPU core, and no timer needs the host yet. */
+void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu)
+{
+}
+
+void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu)
+{
 }
 
 bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)

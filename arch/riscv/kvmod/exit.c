@@ -204,9 +204,7 @@ int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu)
 	}
 	if (a->halt_pending) {
 		a->halt_pending = false;
-		kvmod_riscv_timer_block(vcpu);
 		r = kvmod_vcpu_halt(vcpu);
-		kvmod_riscv_timer_unblock(vcpu);
 		return r ? r : KVMOD_EXIT_GUEST;
 	}
 	return KVMOD_EXIT_GUEST;

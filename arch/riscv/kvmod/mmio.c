@@ -117,22 +117,22 @@ bool kvmod_riscv_mmio_decode(unsigned long insn, struct kvmod_riscv_mmio_insn *d
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_riscv_mmio_decode);
 
-/* Finish the pending access: a load's value into rd, then past it. */
-static void complete_load(struct kvmod_vcpu *vcpu, const u8 *data)
+/* The decoded access is done: a load's value into rd, then past it. */
+void kvmod_arch_mmio_complete(struct kvmod_vcpu *vcpu, const void *data)
 {
 	struct kvmod_riscv_mmio *m = &vcpu->arch.mmio;
+	const u8 *bytes = data;
 	u64 val = 0;
 	int i;
 
 	if (m->is_load && m->rd) {
 		for (i = m->len - 1; i >= 0; i--)
-			val = (val << 8) | data[i];
+			val = (val << 8) | bytes[i];
 		if (m->sign && m->len < 8)
 			val = sign_extend64(val, m->len * 8 - 1);
 		*kvmod_riscv_gpr(vcpu, m->rd) = val;
 	}
 	vcpu->arch.sw.guest.regs.pc += m->insn_len;
-	m->pending = false;
 }
 
 /**
@@ -148,7 +148,6 @@ static void complete_load(struct kvmod_vcpu *vcpu, const u8 *data)
 int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
-	struct kvm_run *run = vcpu->run;
 	struct kvmod_riscv_mmio_insn d;
 	u8 data[8] = {};
 	unsigned long insn;
@@ -182,43 +181,14 @@ int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 
 		for (i = 0; i < d.len; i++)
 			data[i] = val >> (8 * i);
-		/* A write to a coalesced zone completes without an exit. */
-		if (kvmod_coalesced_mmio_write(vcpu->vm, gpa, d.len, data)) {
-			vcpu->stat.arch.mmio_exit_kernel++;
-			sw->guest.regs.pc += insn_len;
-			return KVMOD_EXIT_GUEST;
-		}
 	}
-
 	vcpu->arch.mmio = (struct kvmod_riscv_mmio) {
-		.pending = true,
 		.is_load = d.load,
 		.rd = d.reg,
 		.len = d.len,
 		.sign = d.sign,
 		.insn_len = insn_len,
 	};
-	/* An in-kernel device (AIA) completes it at once. */
-	if (kvmod_io_bus_access(vcpu, gpa, d.len, write, data)) {
-		vcpu->stat.arch.mmio_exit_kernel++;
-		complete_load(vcpu, data);
-		return KVMOD_EXIT_GUEST;
-	}
-
-	vcpu->stat.arch.mmio_exit_user++;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = d.len;
-	run->mmio.is_write = write;
-	memcpy(run->mmio.data, data, sizeof(run->mmio.data));
-	return KVMOD_EXIT_USER;
-}
-
-/**
- * kvmod_riscv_mmio_complete() - finish the access userspace emulated
- * @vcpu: the vCPU, at the start of KVM_RUN
- */
-void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu)
-{
-	complete_load(vcpu, vcpu->run->mmio.data);
+	return kvmod_mmio_access(vcpu, gpa, d.len, write, data) ?
+	       KVMOD_EXIT_USER : KVMOD_EXIT_GUEST;
 }

@@ -91,7 +91,6 @@ struct kvmod_riscv_mmio_insn {
 bool kvmod_riscv_mmio_decode(unsigned long insn, struct kvmod_riscv_mmio_insn *d);
 int kvmod_riscv_read_guest_insn(struct kvmod_vcpu *vcpu, unsigned long *insn);
 int kvmod_riscv_mmio_exit(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
-void kvmod_riscv_mmio_complete(struct kvmod_vcpu *vcpu);
 
 /**
  * kvmod_riscv_gpr() - a guest integer register

@@ -53,8 +53,6 @@ static_assert(offsetof(struct user_regs_struct, t6) == KVMOD_CTX_REG(31));
 static const struct kvmod_stat_desc riscv_vcpu_stats[] = {
 	RISCV_STAT(ecall_exit_stat),
 	RISCV_STAT(wfi_exit_stat),
-	RISCV_STAT(mmio_exit_user),
-	RISCV_STAT(mmio_exit_kernel),
 	RISCV_STAT(hstateen_imsic_enabled),
 	RISCV_STAT(hstateen_aia_enabled),
 	RISCV_STAT(hstateen_aia_isel_enabled),
@@ -157,7 +155,7 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	kvmod_riscv_vector_reset(vcpu);
 	a->irqs_pending = 0;
 	a->irqs_pending_mask = 0;
-	a->mmio.pending = false;
+	kvmod_mmio_cancel(vcpu);
 	a->sbi_pending = false;
 	a->csr_user_insn = 0;
 	a->halt_pending = false;
@@ -275,6 +273,16 @@ static void sync_interrupts(struct kvmod_vcpu *vcpu)
 			clear_bit(irq, &a->irqs_pending);
 	}
 	a->csr.hvip = hvip;
+}
+
+void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu)
+{
+	kvmod_riscv_timer_block(vcpu);
+}
+
+void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu)
+{
+	kvmod_riscv_timer_unblock(vcpu);
 }
 
 bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
@@ -478,9 +486,7 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	int r;
 
-	/* Finish what userspace handled; an MMIO load needs its value. */
-	if (a->mmio.pending)
-		kvmod_riscv_mmio_complete(vcpu);
+	/* Finish what userspace handled (the core did MMIO). */
 	if (a->sbi_pending)
 		kvmod_riscv_sbi_complete(vcpu);
 	if (a->csr_user_insn)

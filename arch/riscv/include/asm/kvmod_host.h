@@ -134,8 +134,7 @@ struct kvmod_riscv_timer {
 };
 
 /**
- * struct kvmod_riscv_mmio - an MMIO load or store userspace completes
- * @pending: an MMIO exit is outstanding
+ * struct kvmod_riscv_mmio - the decoded access outside memory in flight
  * @is_load: the guest loads; @rd receives the value
  * @rd: destination register of a load
  * @len: access size in bytes
@@ -143,7 +142,6 @@ struct kvmod_riscv_timer {
  * @insn_len: bytes to skip once done
  */
 struct kvmod_riscv_mmio {
-	bool pending;
 	bool is_load;
 	u8 rd;
 	u8 len;
@@ -232,8 +230,6 @@ struct kvmod_riscv_pmu {
  * struct kvmod_arch_vcpu_stat - RISC-V vCPU counters
  * @ecall_exit_stat: SBI calls
  * @wfi_exit_stat: WFI instructions
- * @mmio_exit_user: MMIO accesses that exited to userspace
- * @mmio_exit_kernel: MMIO writes completed in the kernel (coalesced)
  * @hstateen_imsic_enabled: hstateen0.IMSIC opened on first access
  * @hstateen_aia_enabled: hstateen0.AIA opened on first access
  * @hstateen_aia_isel_enabled: hstateen0.AIA_ISEL opened on first access
@@ -248,8 +244,6 @@ struct kvmod_riscv_pmu {
 struct kvmod_arch_vcpu_stat {
 	u64 ecall_exit_stat;
 	u64 wfi_exit_stat;
-	u64 mmio_exit_user;
-	u64 mmio_exit_kernel;
 	u64 hstateen_imsic_enabled;
 	u64 hstateen_aia_enabled;
 	u64 hstateen_aia_isel_enabled;

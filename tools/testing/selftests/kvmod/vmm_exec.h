@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kselftest_harness.h"
+
 /**
  * struct vmm_result - what a kvmod-vmm run printed
  * @out: its stdout, NUL-terminated (truncated if long)
@@ -137,6 +139,26 @@ static inline int vmm_exec_io(const char *path, struct vmm_result *r, const char
 static inline int vmm_exec(const char *path, struct vmm_result *r, const char **argv)
 {
 	return vmm_exec_io(path, r, argv, NULL, NULL);
+}
+
+/*
+ * A boot test's VMM run: it must have exited 0 (on failure, the end of
+ * the console says where the guest got to); the guest's "kvmod-guest:"
+ * reports go to the log either way.
+ */
+static inline void expect_vmm_ok(struct __test_metadata *_metadata,
+				 const struct vmm_result *r, int status)
+{
+	const char *p;
+
+	EXPECT_EQ(0, status) {
+		size_t n = strlen(r->out);
+
+		TH_LOG("stderr: %s", r->err);
+		TH_LOG("console (end): %s", r->out + (n > 3000 ? n - 3000 : 0));
+	}
+	for (p = strstr(r->out, "kvmod-guest: "); p; p = strstr(p + 1, "kvmod-guest: "))
+		TH_LOG("%.*s", (int)strcspn(p, "\r\n"), p);
 }
 
 /* Size of the disk images the boot tests give their guests. */

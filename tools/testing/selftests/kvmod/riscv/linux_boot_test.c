@@ -61,23 +61,13 @@ TEST_F_TIMEOUT(boot, two_cpus_disks_and_console, 400)
 		"--timeout", "300", NULL,
 	};
 	struct vmm_result *r = calloc(1, sizeof(*r));
-	const char *p;
 	int status;
 
 	ASSERT_NE(NULL, r);
 	snprintf(ro_arg, sizeof(ro_arg), "%s,ro", self->ro);
 	status = vmm_exec_io(self->vmm, r, argv, "kvmod-guest: type a line:",
 			     "hello from the host\n");
-	/* On failure, the end of the console says where the guest got to. */
-	EXPECT_EQ(0, status) {
-		size_t n = strlen(r->out);
-
-		TH_LOG("stderr: %s", r->err);
-		TH_LOG("console (end): %s", r->out + (n > 3000 ? n - 3000 : 0));
-	}
-	/* The guest's reports, for the log. */
-	for (p = strstr(r->out, "kvmod-guest: "); p; p = strstr(p + 1, "kvmod-guest: "))
-		TH_LOG("%.*s", (int)strcspn(p, "\r\n"), p);
+	expect_vmm_ok(_metadata, r, status);
 	EXPECT_NE(NULL, strstr(r->out, "kvmod-guest: uname -a: Linux "));
 	EXPECT_NE(NULL, strstr(r->out, "up on kvmod with 2 CPUs"));
 	/* Interrupts come through the in-kernel AIA: the APLIC and the IMSICs. */

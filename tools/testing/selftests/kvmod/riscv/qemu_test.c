@@ -102,7 +102,6 @@ TEST_F_TIMEOUT(qemu, boot, 600)
 	};
 	struct vmm_result *r = calloc(1, sizeof(*r));
 	int n = 17, status;
-	const char *p;
 	double t0;
 
 	ASSERT_NE(NULL, r);
@@ -129,14 +128,7 @@ TEST_F_TIMEOUT(qemu, boot, 600)
 	t0 = now();
 	status = vmm_exec(QEMU, r, argv);
 	TH_LOG("QEMU ran %.1f s, %zu bytes on the console", now() - t0, strlen(r->out));
-	EXPECT_EQ(0, status) {
-		size_t len = strlen(r->out);
-
-		TH_LOG("stderr: %s", r->err);
-		TH_LOG("console (end): %s", r->out + (len > 3000 ? len - 3000 : 0));
-	}
-	for (p = strstr(r->out, "kvmod-guest: "); p; p = strstr(p + 1, "kvmod-guest: "))
-		TH_LOG("%.*s", (int)strcspn(p, "\r\n"), p);
+	expect_vmm_ok(_metadata, r, status);
 	EXPECT_NE(NULL, strstr(r->out, "up on kvmod with 2 CPUs"));
 	line_of(r->out, "kvmod-guest: interrupt controllers:", line, sizeof(line));
 	EXPECT_NE(NULL, strstr(line, variant->chip)) TH_LOG("%s", line);
