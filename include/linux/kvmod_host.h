@@ -20,6 +20,15 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+/*
+ * vCPU requests every architecture has (bits of kvmod_vcpu.requests); an
+ * architecture numbers its own from KVMOD_REQ_ARCH_BASE.
+ */
+#define KVMOD_REQ_POWER		0	/* power state changed: look again */
+#define KVMOD_REQ_RESET		1	/* load the reset state (CPU start) */
+#define KVMOD_REQ_TLB_FLUSH	2	/* stage-2 changed: flush before entry */
+#define KVMOD_REQ_ARCH_BASE	8
+
 #include <asm/kvmod_host.h>
 
 /* Upstream's limits for arm64 and riscv, which VMMs and selftests probe. */
@@ -453,6 +462,7 @@ void kvmod_ioeventfd_destroy(struct kvmod_vm *vm);
 void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level);
 long kvmod_vm_ioctl_set_gsi_routing(struct kvmod_vm *vm, void __user *argp);
 long kvmod_vm_ioctl_irqfd(struct kvmod_vm *vm, void __user *argp);
+long kvmod_vm_ioctl_signal_msi(struct kvmod_vm *vm, void __user *argp);
 void kvmod_irq_destroy(struct kvmod_vm *vm);
 int kvmod_irq_init(void);
 void kvmod_irq_exit(void);
@@ -574,13 +584,19 @@ bool kvmod_arch_irq_route_ok(struct kvmod_vm *vm, u32 irqchip, u32 pin);
 void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level);
 
 /**
- * kvmod_arch_irq_msi() - a routed MSI
- * @vm: the VM
- * @msi: address and data
+ * kvmod_arch_irq_msi() - an MSI, sent by userspace or routed from a GSI
+ * @vm: the VM, with its interrupt controller device created
+ * @msi: address, data and, with KVM_MSI_VALID_DEVID in flags, the
+ *	device id
  *
  * Any context.
+ *
+ * Return: 0, also for an MSI the hardware would drop (an address no
+ * controller has); -EBUSY before the controller is initialized; what it
+ * refuses otherwise (-ENODEV, -EINVAL). KVM_SIGNAL_MSI returns it;
+ * routed MSIs drop it.
  */
-void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi);
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi);
 
 /** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);

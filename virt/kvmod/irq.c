@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Interrupt routing for in-kernel interrupt controllers: the GSI routing
- * table (KVM_SET_GSI_ROUTING) and irqfds (KVM_IRQFD), whose eventfd writes
- * raise a GSI without a trip through the VMM.
+ * table (KVM_SET_GSI_ROUTING), irqfds (KVM_IRQFD), whose eventfd writes
+ * raise a GSI without a trip through the VMM, and MSIs userspace sends
+ * (KVM_SIGNAL_MSI).
  *
  * A GSI routes to irqchip pins and/or MSIs; without a table, GSI n is pin n
  * of irqchip 0, as upstream's default routing has it. The table is read
@@ -107,16 +108,41 @@ void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level)
 		if (e->type == KVM_IRQ_ROUTING_IRQCHIP) {
 			kvmod_arch_irq_set(vm, e->u.irqchip.irqchip, e->u.irqchip.pin, level);
 		} else if (level) {
+			/* The device id goes along: an ITS needs it. */
 			msi = (struct kvm_msi) {
 				.address_lo = e->u.msi.address_lo,
 				.address_hi = e->u.msi.address_hi,
 				.data = e->u.msi.data,
+				.flags = e->flags,
+				.devid = e->u.msi.devid,
 			};
+			/* Nobody to tell: what the controller drops is lost. */
 			kvmod_arch_irq_msi(vm, &msi);
 		}
 	}
 out:
 	rcu_read_unlock();
+}
+
+/**
+ * kvmod_vm_ioctl_signal_msi() - KVM_SIGNAL_MSI
+ * @vm: the VM
+ * @argp: the struct kvm_msi
+ *
+ * Return: 0 (also for an MSI the controller drops, as hardware would);
+ * -EFAULT; -EINVAL without an in-kernel interrupt controller or for flags
+ * other than KVM_MSI_VALID_DEVID; else what the controller refuses
+ * (kvmod_arch_irq_msi()).
+ */
+long kvmod_vm_ioctl_signal_msi(struct kvmod_vm *vm, void __user *argp)
+{
+	struct kvm_msi msi;
+
+	if (copy_from_user(&msi, argp, sizeof(msi)))
+		return -EFAULT;
+	if (!kvmod_arch_irqchip_created(vm) || msi.flags & ~KVM_MSI_VALID_DEVID)
+		return -EINVAL;
+	return kvmod_arch_irq_msi(vm, &msi);
 }
 
 /* An entry on its own: its GSI, flags and type, and the arch's pins. */

@@ -133,6 +133,8 @@ static long kvmod_vm_ioctl(struct file *file, unsigned int ioctl,
 		return kvmod_vm_ioctl_set_gsi_routing(vm, argp);
 	case KVM_IRQFD:
 		return kvmod_vm_ioctl_irqfd(vm, argp);
+	case KVM_SIGNAL_MSI:
+		return kvmod_vm_ioctl_signal_msi(vm, argp);
 	case KVM_IOEVENTFD:
 		return kvmod_vm_ioctl_ioeventfd(vm, argp);
 	case KVM_REGISTER_COALESCED_MMIO:

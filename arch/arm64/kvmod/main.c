@@ -98,8 +98,10 @@ void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)
 {
 }
 
-void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+/* Never called: no interrupt controller device can be created yet. */
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 {
+	return -ENODEV;
 }
 
 const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)

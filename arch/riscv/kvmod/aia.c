@@ -428,37 +428,16 @@ const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
 	return NULL;
 }
 
-/**
- * kvmod_riscv_aia_signal_msi() - KVM_SIGNAL_MSI
- * @vm: the VM
- * @argp: struct kvm_msi
- *
+/*
  * An MSI to an address no interrupt file has is dropped, as on hardware;
- * one to a file must name a register of it and an identity it has.
- *
- * Return: 0; -EINVAL without an AIA, for flags or an identity past the
- * file's; -EBUSY before the AIA is initialized; -ENODEV for identity 0 or
- * an offset in the page other than seteipnum_le/be; -EFAULT.
+ * one to a file must name a register of it and an identity it has. A
+ * device id means nothing to the AIA.
  */
-long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp)
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
 {
-	struct kvm_msi msi;
-
-	if (copy_from_user(&msi, argp, sizeof(msi)))
-		return -EFAULT;
-	/* A device id is allowed and means nothing to the AIA. */
-	if (!vm->arch.aia || msi.flags & ~KVM_MSI_VALID_DEVID)
-		return -EINVAL;
 	if (!kvmod_riscv_aia_ready(vm))
 		return -EBUSY;
-	return kvmod_riscv_imsic_msi(vm, &msi);
-}
-
-/* MSIs from routed GSIs and the APLIC: any context, errors dropped. */
-void kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
-{
-	if (kvmod_riscv_aia_ready(vm))
-		kvmod_riscv_imsic_msi(vm, msi);
+	return kvmod_riscv_imsic_msi(vm, msi);
 }
 
 /* The AIA device exists (KVM_CREATE_DEVICE); routes may be set before init. */

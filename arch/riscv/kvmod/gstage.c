@@ -402,7 +402,7 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 		set_leaf(vcpu, gpa, page_to_pfn(page), prot, level);
 		/* The CPU may have cached the old entry (or its absence). */
 		vcpu->arch.flush_gpa = gpa;
-		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);
+		kvmod_make_request(KVMOD_REQ_TLB_FLUSH, vcpu);
 		if (writable)
 			kvmod_memslot_mark_dirty(slot, gfn);
 	}
@@ -442,7 +442,7 @@ int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 		set_leaf(vcpu, gpa, pa >> PAGE_SHIFT, GPTE_V | GPTE_R | GPTE_W | GPTE_U |
 			 GPTE_A | GPTE_D, 0);
 		vcpu->arch.flush_gpa = gpa;
-		kvmod_make_request(KVMOD_REQ_HFENCE_GVMA, vcpu);
+		kvmod_make_request(KVMOD_REQ_TLB_FLUSH, vcpu);
 	}
 	spin_unlock(&vm->mmu_lock);
 	return KVMOD_EXIT_GUEST;
@@ -478,7 +478,7 @@ void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu)
 		__this_cpu_write(kvmod_riscv_last_shared_vm, vm->arch.serial);
 		vvma = true;
 	}
-	if (kvmod_check_request(KVMOD_REQ_HFENCE_GVMA, vcpu))
+	if (kvmod_check_request(KVMOD_REQ_TLB_FLUSH, vcpu))
 		kvmod_riscv_hfence_gvma_gpa(vcpu->arch.flush_gpa >> 2, vm->arch.vmid);
 	if (__this_cpu_read(kvmod_riscv_last_vcpu) != vcpu->arch.serial) {
 		__this_cpu_write(kvmod_riscv_last_vcpu, vcpu->arch.serial);

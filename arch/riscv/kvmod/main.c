@@ -120,7 +120,6 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_VM_GPA_BITS:
 		return vm ? vm->phys_bits : kvmod_riscv_gpa_bits;
 	case KVM_CAP_IRQCHIP:
-	case KVM_CAP_SIGNAL_MSI:
 		/* The in-kernel AIA (aia.c). */
 		return kvmod_riscv_aia_available();
 	default:
@@ -149,8 +148,6 @@ long kvmod_arch_vm_ioctl(struct kvmod_vm *vm, unsigned int ioctl,
 			 unsigned long arg)
 {
 	switch (ioctl) {
-	case KVM_SIGNAL_MSI:
-		return kvmod_riscv_aia_signal_msi(vm, (void __user *)arg);
 	case KVM_IRQ_LINE:
 		return kvmod_riscv_aia_irq_line(vm, (void __user *)arg);
 	default:

@@ -212,7 +212,6 @@ int kvmod_riscv_aplic_set_line(struct kvmod_riscv_aplic *a, u32 irq, bool lvl);
 void kvmod_riscv_aplic_reg(struct kvmod_riscv_aplic *a, u32 off, u32 *val,
 			   bool write);
 unsigned int kvmod_riscv_aia_nr_ids(struct kvmod_vm *vm);
-long kvmod_riscv_aia_signal_msi(struct kvmod_vm *vm, void __user *argp);
 int kvmod_riscv_aia_csr(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val,
 			bool set);
 void kvmod_riscv_aia_load(struct kvmod_vcpu *vcpu);

@@ -35,14 +35,11 @@
 /* Upstream's KVM_MAX_VCPUS for RISC-V, which VMMs may rely on. */
 #define KVMOD_RISCV_MAX_VCPUS	1024
 
-/* vCPU requests (bits of kvmod_vcpu.requests). */
-#define KVMOD_REQ_RESET		0	/* HSM start: load the reset state */
-#define KVMOD_REQ_FENCE_I	1	/* guest asked for a remote fence.i */
-#define KVMOD_REQ_HFENCE_VVMA	2	/* guest asked for a remote sfence.vma */
-#define KVMOD_REQ_HFENCE_GVMA	3	/* a stage-2 entry was upgraded */
-#define KVMOD_REQ_POWER		4	/* power state changed: recheck */
-#define KVMOD_REQ_STEAL_UPDATE	5	/* publish steal time before entry */
-#define KVMOD_REQ_PMU_OVERFLOW	6	/* a guest counter wrapped: re-arm it */
+/* RISC-V's vCPU requests, after the core's (include/linux/kvmod_host.h). */
+#define KVMOD_REQ_FENCE_I	(KVMOD_REQ_ARCH_BASE + 0)	/* remote fence.i */
+#define KVMOD_REQ_HFENCE_VVMA	(KVMOD_REQ_ARCH_BASE + 1)	/* remote sfence.vma */
+#define KVMOD_REQ_STEAL_UPDATE	(KVMOD_REQ_ARCH_BASE + 2)	/* publish steal time */
+#define KVMOD_REQ_PMU_OVERFLOW	(KVMOD_REQ_ARCH_BASE + 3)	/* re-arm a wrapped counter */
 
 /**
  * struct kvmod_riscv_context - registers switch.S saves and restores
