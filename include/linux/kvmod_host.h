@@ -178,6 +178,9 @@ struct kvmod_vcpu_stat {
  * @irqfds: eventfds that raise GSIs (KVM_IRQFD)
  * @irqfds_lock: protects @irqfds
  * @irqfd_shutdowns: irqfds being freed after their eventfd hung up
+ * @vmid: the VM's VMID (virt/kvmod/vmid.c); 0 is shared by the VMs that
+ *	found none free
+ * @serial: a number no other VM had, for per-CPU flush tracking
  * @arch: architecture state
  */
 struct kvmod_vm {
@@ -213,6 +216,8 @@ struct kvmod_vm {
 	struct list_head irqfds;
 	spinlock_t irqfds_lock;	/* irqfds */
 	atomic_t irqfd_shutdowns;
+	u32 vmid;
+	u64 serial;
 	struct kvmod_arch_vm arch;
 };
 
@@ -311,6 +316,7 @@ enum kvmod_vcpu_mode {
  * @kick_inflight: bit 0 is set while @kick_csd is queued
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
  * @mmio_pending: kvm_run holds a KVM_EXIT_MMIO the next KVM_RUN completes
+ * @serial: a number no other vCPU had, for per-CPU flush tracking
  * @stat: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_SET_SIGNAL_MASK gave a mask for KVM_RUN
  * @sigset: the signals blocked while in KVM_RUN
@@ -330,6 +336,7 @@ struct kvmod_vcpu {
 	unsigned long kick_inflight;
 	bool ran_once;
 	bool mmio_pending;
+	u64 serial;
 	struct kvmod_vcpu_stat stat;
 	bool sigset_active;
 	sigset_t sigset;
@@ -447,6 +454,14 @@ int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque);
 void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data);
+
+/* VMIDs and per-CPU flush tracking (virt/kvmod/vmid.c). */
+#define KVMOD_FLUSH_VMID	BIT(0)	/* every entry of the VM's VMID */
+#define KVMOD_FLUSH_VCPU	BIT(1)	/* entries private to a vCPU */
+u64 kvmod_new_serial(void);
+void kvmod_vmid_alloc(struct kvmod_vm *vm, unsigned int bits);
+void kvmod_vmid_free(struct kvmod_vm *vm);
+unsigned int kvmod_vmid_load(struct kvmod_vcpu *vcpu);
 
 /* Guest accesses outside memory (virt/kvmod/mmio.c). */
 bool kvmod_mmio_access(struct kvmod_vcpu *vcpu, u64 gpa, unsigned int len,

@@ -287,6 +287,7 @@ static struct kvmod_vcpu *vcpu_alloc(struct kvmod_vm *vm, unsigned long id)
 	vcpu->vcpu_id = id;
 	vcpu->vcpu_idx = vm->nr_vcpus;
 	vcpu->cpu = -1;
+	vcpu->serial = kvmod_new_serial();
 	mutex_init(&vcpu->mutex);
 	rcuwait_init(&vcpu->wait);
 	INIT_CSD(&vcpu->kick_csd, kvmod_vcpu_kick_fn, vcpu);

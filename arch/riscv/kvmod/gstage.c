@@ -49,12 +49,6 @@
 /* The root table of every GxxX4 mode has 2 more index bits (16 KiB). */
 #define GSTAGE_ROOT_ORDER	2
 
-static DEFINE_IDA(kvmod_riscv_vmid_ida);
-static atomic64_t kvmod_riscv_serial = ATOMIC64_INIT(0);
-
-/* Which vCPU, and which VM sharing VMID 0, last ran on each CPU. */
-static DEFINE_PER_CPU(u64, kvmod_riscv_last_vcpu);
-static DEFINE_PER_CPU(u64, kvmod_riscv_last_shared_vm);
 /* What this CPU's hgatp holds: writing it again is not free. */
 static DEFINE_PER_CPU(unsigned long, kvmod_riscv_cur_hgatp);
 
@@ -91,19 +85,13 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
 {
 	unsigned long mode;
 	struct page *root;
-	int vmid = -ENOSPC;
-
 	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GSTAGE_ROOT_ORDER);
 	if (!root)
 		return -ENOMEM;
 	vm->arch.pgd = page_address(root);
 	INIT_LIST_HEAD(&vm->arch.dead_tables);
 
-	/* Out of VMIDs: share VMID 0 and flush whenever its owner changes. */
-	if (kvmod_riscv_vmid_bits)
-		vmid = ida_alloc_range(&kvmod_riscv_vmid_ida, 1,
-				       BIT(kvmod_riscv_vmid_bits) - 1, GFP_KERNEL);
-	vm->arch.vmid = vmid > 0 ? vmid : 0;
+	kvmod_vmid_alloc(vm, kvmod_riscv_vmid_bits);
 
 	switch (kvmod_riscv_gpa_bits) {
 	case 59:
@@ -117,9 +105,8 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
 		break;
 	}
 	vm->arch.hgatp = (mode << HGATP_MODE_SHIFT) |
-			 (vm->arch.vmid << HGATP_VMID_SHIFT) |
+			 ((unsigned long)vm->vmid << HGATP_VMID_SHIFT) |
 			 (page_to_pfn(root) & HGATP_PPN);
-	vm->arch.serial = kvmod_riscv_new_serial();
 	return 0;
 }
 
@@ -150,8 +137,7 @@ void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm)
 	kvmod_arch_flush_remote_tlbs(vm);
 	free_table(vm->arch.pgd, gstage_levels() - 1);
 	vm->arch.pgd = NULL;
-	if (vm->arch.vmid)
-		ida_free(&kvmod_riscv_vmid_ida, vm->arch.vmid);
+	kvmod_vmid_free(vm);
 }
 
 /* Free the tables unmaps detached; mmu_lock held, or the VM is dying. */
@@ -172,7 +158,7 @@ static void flush_local_vmid(void *info)
 
 void kvmod_arch_flush_remote_tlbs(struct kvmod_vm *vm)
 {
-	unsigned long vmid = vm->arch.vmid;
+	unsigned long vmid = vm->vmid;
 
 	/* Cleared entries before the CPU set; pairs with gstage_load(). */
 	smp_mb();
@@ -459,6 +445,7 @@ int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_vm *vm = vcpu->vm;
+	unsigned int flush;
 	bool vvma;
 
 	if (__this_cpu_read(kvmod_riscv_cur_hgatp) != vm->arch.hgatp) {
@@ -471,31 +458,15 @@ void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu)
 		smp_mb__after_atomic();
 	}
 
-	vvma = kvmod_check_request(KVMOD_REQ_HFENCE_VVMA, vcpu);
-	if (!vm->arch.vmid &&
-	    __this_cpu_read(kvmod_riscv_last_shared_vm) != vm->arch.serial) {
+	flush = kvmod_vmid_load(vcpu);
+	vvma = kvmod_check_request(KVMOD_REQ_HFENCE_VVMA, vcpu) ||
+	       (flush & KVMOD_FLUSH_VCPU);
+	if (flush & KVMOD_FLUSH_VMID)
 		kvmod_riscv_hfence_gvma_all();
-		__this_cpu_write(kvmod_riscv_last_shared_vm, vm->arch.serial);
-		vvma = true;
-	}
 	if (kvmod_check_request(KVMOD_REQ_TLB_FLUSH, vcpu))
-		kvmod_riscv_hfence_gvma_gpa(vcpu->arch.flush_gpa >> 2, vm->arch.vmid);
-	if (__this_cpu_read(kvmod_riscv_last_vcpu) != vcpu->arch.serial) {
-		__this_cpu_write(kvmod_riscv_last_vcpu, vcpu->arch.serial);
-		vvma = true;
-	}
+		kvmod_riscv_hfence_gvma_gpa(vcpu->arch.flush_gpa >> 2, vm->vmid);
 	if (vvma)
 		kvmod_riscv_hfence_vvma_all();
 	if (kvmod_check_request(KVMOD_REQ_FENCE_I, vcpu))
 		local_flush_icache_all();
-}
-
-/**
- * kvmod_riscv_new_serial() - a number no vCPU or VM had before
- *
- * Return: the number; per-CPU "who ran last" records compare these.
- */
-u64 kvmod_riscv_new_serial(void)
-{
-	return atomic64_inc_return(&kvmod_riscv_serial);
 }

@@ -38,7 +38,6 @@ void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu);
 int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 				  bool (*valid)(void *arg), void *arg, phys_addr_t pa);
 void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu);
-u64 kvmod_riscv_new_serial(void);
 
 /* isa.c */
 void kvmod_riscv_isa_init(struct kvmod_vcpu *vcpu);

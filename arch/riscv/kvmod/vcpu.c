@@ -173,7 +173,6 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	int r;
 
-	a->serial = kvmod_riscv_new_serial();
 	spin_lock_init(&a->power_lock);
 	r = kvmod_riscv_vector_init(vcpu);
 	if (r)

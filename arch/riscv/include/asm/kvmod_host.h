@@ -259,10 +259,8 @@ struct kvmod_arch_vm {
 	struct kvmod_riscv_aia *aia;	/* the in-kernel AIA device, or NULL */
 	u64 *pgd;
 	struct list_head dead_tables;	/* detached, freed after the next flush */
-	unsigned long vmid;
 	unsigned long hgatp;
 	u64 time_delta;
-	u64 serial;
 	struct cpumask ran_on;
 };
 
@@ -275,7 +273,6 @@ struct kvmod_arch_vcpu {
 	struct __riscv_v_ext_state vector;
 	struct kvmod_riscv_timer timer;
 	struct kvmod_riscv_mmio mmio;
-	u64 serial;
 	unsigned long isa[BITS_TO_LONGS(RISCV_ISA_EXT_MAX)];
 	unsigned long sbi_disabled[BITS_TO_LONGS(KVM_RISCV_SBI_EXT_MAX)];
 	unsigned long mvendorid;
