@@ -443,6 +443,19 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
 					 u64 gfn, u64 npages);
 void kvmod_memslots_init(struct kvmod_vm *vm);
+
+/**
+ * kvmod_gfn_to_memslot() - the memory slot holding a guest frame
+ * @vm: the VM, inside its SRCU read-side section or with slots_lock held
+ * @gfn: the guest frame number
+ *
+ * Return: the slot, or NULL when @gfn is not guest memory.
+ */
+static inline struct kvmod_memslot *kvmod_gfn_to_memslot(struct kvmod_vm *vm, u64 gfn)
+{
+	/* One address space (KVMOD_ADDRESS_SPACE_NUM). */
+	return kvmod_memslot_find(&vm->memslots[0], gfn, 1);
+}
 void kvmod_memslots_destroy(struct kvmod_vm *vm);
 
 /* In-kernel devices (virt/kvmod/device.c, virt/kvmod/io_bus.c). */

@@ -21,7 +21,7 @@ static int access_page(struct kvmod_vm *vm, u64 gpa, void *data,
 	int idx, r = -EFAULT;
 
 	idx = srcu_read_lock(&vm->srcu);
-	slot = kvmod_memslot_find(&vm->memslots[0], gfn, 1);
+	slot = kvmod_gfn_to_memslot(vm, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY)))
 		goto out;
 	hva = (void __user *)(kvmod_memslot_hva(slot, gfn) + offset_in_page(gpa));
@@ -109,7 +109,7 @@ bool kvmod_gpa_is_memory(struct kvmod_vm *vm, u64 gpa, unsigned long len,
 		return false;
 	idx = srcu_read_lock(&vm->srcu);
 	for (gfn = gpa >> PAGE_SHIFT; ok && gfn <= last; gfn++) {
-		slot = kvmod_memslot_find(&vm->memslots[0], gfn, 1);
+		slot = kvmod_gfn_to_memslot(vm, gfn);
 		ok = slot && !(write && (slot->flags & KVM_MEM_READONLY));
 	}
 	srcu_read_unlock(&vm->srcu, idx);

@@ -351,7 +351,7 @@ int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 
 	idx = srcu_read_lock(&vm->srcu);
 	r = KVMOD_EXIT_GUEST;
-	slot = kvmod_memslot_find(&vm->memslots[0], gfn, 1);
+	slot = kvmod_gfn_to_memslot(vm, gfn);
 	/* Not memory: a page of a hardware interrupt file, perhaps (imsic.c). */
 	if (!slot) {
 		srcu_read_unlock(&vm->srcu, idx);
