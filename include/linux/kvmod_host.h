@@ -317,6 +317,11 @@ enum kvmod_vcpu_mode {
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
  * @mmio_pending: kvm_run holds a KVM_EXIT_MMIO the next KVM_RUN completes
  * @serial: a number no other vCPU had, for per-CPU flush tracking
+ * @power_lock: serialises power state changes with @reset_pc/@reset_arg
+ * @power_off: stopped (KVM_MP_STATE_STOPPED): sleeps in KVM_RUN until
+ *	started (virt/kvmod/power.c)
+ * @reset_pc: the entry point of the last start
+ * @reset_arg: the argument of the last start
  * @stat: counters for KVM_GET_STATS_FD
  * @sigset_active: KVM_SET_SIGNAL_MASK gave a mask for KVM_RUN
  * @sigset: the signals blocked while in KVM_RUN
@@ -337,6 +342,10 @@ struct kvmod_vcpu {
 	bool ran_once;
 	bool mmio_pending;
 	u64 serial;
+	spinlock_t power_lock;	/* power_off, reset_pc, reset_arg */
+	bool power_off;
+	unsigned long reset_pc;
+	unsigned long reset_arg;
 	struct kvmod_vcpu_stat stat;
 	bool sigset_active;
 	sigset_t sigset;
@@ -467,6 +476,15 @@ int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque);
 void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,
 			 bool write, void *data);
+
+/* vCPU power state (virt/kvmod/power.c). */
+bool kvmod_vcpu_stopped(struct kvmod_vcpu *vcpu);
+void kvmod_vcpu_power_off(struct kvmod_vcpu *vcpu);
+int kvmod_vcpu_start(struct kvmod_vcpu *vcpu, unsigned long pc, unsigned long arg);
+bool kvmod_vcpu_take_reset(struct kvmod_vcpu *vcpu, unsigned long *pc,
+			   unsigned long *arg);
+long kvmod_vcpu_ioctl_mp_state(struct kvmod_vcpu *vcpu, unsigned int ioctl,
+			       void __user *argp);
 
 /* VMIDs and per-CPU flush tracking (virt/kvmod/vmid.c). */
 #define KVMOD_FLUSH_VMID	BIT(0)	/* every entry of the VM's VMID */

@@ -44,6 +44,7 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_DEVICE_CTRL:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_MP_STATE:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;

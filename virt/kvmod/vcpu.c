@@ -242,6 +242,8 @@ static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 		r = kvmod_vcpu_stats_fd(vcpu);
 	else if (ioctl == KVM_SET_SIGNAL_MASK)
 		r = kvmod_vcpu_set_signal_mask(vcpu, (void __user *)arg);
+	else if (ioctl == KVM_GET_MP_STATE || ioctl == KVM_SET_MP_STATE)
+		r = kvmod_vcpu_ioctl_mp_state(vcpu, ioctl, (void __user *)arg);
 	else
 		r = kvmod_arch_vcpu_ioctl(vcpu, ioctl, arg);
 	mutex_unlock(&vcpu->mutex);
@@ -289,6 +291,7 @@ static struct kvmod_vcpu *vcpu_alloc(struct kvmod_vm *vm, unsigned long id)
 	vcpu->cpu = -1;
 	vcpu->serial = kvmod_new_serial();
 	mutex_init(&vcpu->mutex);
+	spin_lock_init(&vcpu->power_lock);
 	rcuwait_init(&vcpu->wait);
 	INIT_CSD(&vcpu->kick_csd, kvmod_vcpu_kick_fn, vcpu);
 	r = kvmod_arch_vcpu_create(vcpu);

@@ -109,7 +109,6 @@ long kvmod_arch_check_extension(struct kvmod_vm *vm, long ext)
 {
 	switch (ext) {
 	case KVM_CAP_ONE_REG:
-	case KVM_CAP_MP_STATE:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_READONLY_MEM:

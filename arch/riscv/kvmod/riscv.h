@@ -62,8 +62,6 @@ unsigned long kvmod_riscv_vector_reg_list(struct kvmod_vcpu *vcpu, u64 *out);
 
 /* vcpu.c */
 void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level);
-void kvmod_riscv_vcpu_power_on(struct kvmod_vcpu *vcpu);
-void kvmod_riscv_vcpu_power_off(struct kvmod_vcpu *vcpu);
 bool kvmod_riscv_isa_enabled(const struct kvmod_vcpu *vcpu, unsigned int ext);
 void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
 			       unsigned long tval);

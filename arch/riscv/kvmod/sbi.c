@@ -294,28 +294,19 @@ static enum sbi_action sbi_hsm(struct kvmod_vcpu *vcpu, unsigned long fid,
 			ret->error = SBI_ERR_INVALID_PARAM;
 			break;
 		}
-		spin_lock(&t->arch.power_lock);
-		if (!READ_ONCE(t->arch.power_off)) {
+		/* start_addr in a1, opaque in a2 (the hart's a1 at start). */
+		if (kvmod_vcpu_start(t, regs->a1, regs->a2))
 			ret->error = SBI_ERR_ALREADY_AVAILABLE;
-		} else {
-			t->arch.reset_pc = regs->a1;
-			t->arch.reset_a1 = regs->a2;
-			kvmod_make_request(KVMOD_REQ_RESET, t);
-			kvmod_riscv_vcpu_power_on(t);
-		}
-		spin_unlock(&t->arch.power_lock);
 		break;
 	case SBI_EXT_HSM_HART_STOP:
-		spin_lock(&vcpu->arch.power_lock);
-		kvmod_riscv_vcpu_power_off(vcpu);
-		spin_unlock(&vcpu->arch.power_lock);
+		kvmod_vcpu_power_off(vcpu);
 		return SBI_SLEEP;
 	case SBI_EXT_HSM_HART_STATUS:
 		t = kvmod_get_vcpu_by_id(vcpu->vm, regs->a0);
 		if (!t)
 			ret->error = SBI_ERR_INVALID_PARAM;
 		else
-			ret->value = READ_ONCE(t->arch.power_off) ?
+			ret->value = kvmod_vcpu_stopped(t) ?
 				     SBI_HSM_STATE_STOPPED : SBI_HSM_STATE_STARTED;
 		break;
 	case SBI_EXT_HSM_HART_SUSPEND:
@@ -338,7 +329,7 @@ static enum sbi_action sbi_hsm(struct kvmod_vcpu *vcpu, unsigned long fid,
 
 static void stop_hart(struct kvmod_vcpu *t, void *data)
 {
-	kvmod_riscv_vcpu_power_off(t);
+	kvmod_vcpu_power_off(t);
 }
 
 static enum sbi_action system_event(struct kvmod_vcpu *vcpu, u32 type,

@@ -173,7 +173,6 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	int r;
 
-	spin_lock_init(&a->power_lock);
 	r = kvmod_riscv_vector_init(vcpu);
 	if (r)
 		return r;
@@ -188,7 +187,7 @@ int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
 	a->hedeleg = KVMOD_HEDELEG;
 	vcpu_reset(vcpu, 0, 0);
 	/* Secondary harts wait for an SBI HSM start (or KVM_SET_MP_STATE). */
-	a->power_off = vcpu->vcpu_idx != 0;
+	vcpu->power_off = vcpu->vcpu_idx != 0;
 	return 0;
 }
 
@@ -292,7 +291,7 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 	/* Started or stopped: the run loop must look at once. */
 	if (test_bit(KVMOD_REQ_POWER, &vcpu->requests))
 		return true;
-	if (READ_ONCE(a->power_off))
+	if (kvmod_vcpu_stopped(vcpu))
 		return false;
 	pending = READ_ONCE(a->irqs_pending);
 	if (kvmod_riscv_timer_pending(vcpu))
@@ -462,18 +461,12 @@ static int run_loaded(struct kvmod_vcpu *vcpu)
 
 static void handle_requests(struct kvmod_vcpu *vcpu)
 {
-	struct kvmod_arch_vcpu *a = &vcpu->arch;
+	unsigned long pc, a1;
 
 	kvmod_check_request(KVMOD_REQ_POWER, vcpu);
-	if (kvmod_check_request(KVMOD_REQ_RESET, vcpu)) {
-		unsigned long pc, a1;
-
-		spin_lock(&a->power_lock);
-		pc = a->reset_pc;
-		a1 = a->reset_a1;
-		spin_unlock(&a->power_lock);
+	/* An HSM start: the entry point in pc, its opaque argument in a1. */
+	if (kvmod_vcpu_take_reset(vcpu, &pc, &a1))
 		vcpu_reset(vcpu, pc, a1);
-	}
 	if (kvmod_check_request(KVMOD_REQ_STEAL_UPDATE, vcpu))
 		kvmod_riscv_sta_record(vcpu);
 	if (kvmod_check_request(KVMOD_REQ_PMU_OVERFLOW, vcpu))
@@ -511,7 +504,7 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 			return -EINTR;
 		cond_resched();
 		handle_requests(vcpu);
-		if (READ_ONCE(a->power_off)) {
+		if (kvmod_vcpu_stopped(vcpu)) {
 			r = kvmod_vcpu_halt(vcpu);
 			if (r)
 				return r;
@@ -529,56 +522,6 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 		if (r <= 0)
 			return r;
 	}
-}
-
-/**
- * kvmod_riscv_vcpu_power_on() - start a stopped hart
- * @vcpu: the vCPU
- */
-void kvmod_riscv_vcpu_power_on(struct kvmod_vcpu *vcpu)
-{
-	WRITE_ONCE(vcpu->arch.power_off, false);
-	kvmod_make_request(KVMOD_REQ_POWER, vcpu);
-	kvmod_vcpu_kick(vcpu);
-}
-
-/**
- * kvmod_riscv_vcpu_power_off() - stop a hart; it sleeps until started
- * @vcpu: the vCPU
- */
-void kvmod_riscv_vcpu_power_off(struct kvmod_vcpu *vcpu)
-{
-	WRITE_ONCE(vcpu->arch.power_off, true);
-	kvmod_make_request(KVMOD_REQ_POWER, vcpu);
-	kvmod_vcpu_kick(vcpu);
-}
-
-static long vcpu_set_mp_state(struct kvmod_vcpu *vcpu, void __user *argp)
-{
-	struct kvm_mp_state mp;
-
-	if (copy_from_user(&mp, argp, sizeof(mp)))
-		return -EFAULT;
-	switch (mp.mp_state) {
-	case KVM_MP_STATE_RUNNABLE:
-		WRITE_ONCE(vcpu->arch.power_off, false);
-		return 0;
-	case KVM_MP_STATE_STOPPED:
-		WRITE_ONCE(vcpu->arch.power_off, true);
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static long vcpu_get_mp_state(struct kvmod_vcpu *vcpu, void __user *argp)
-{
-	struct kvm_mp_state mp = {
-		.mp_state = READ_ONCE(vcpu->arch.power_off) ?
-			    KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE,
-	};
-
-	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
 
 static long vcpu_interrupt(struct kvmod_vcpu *vcpu, void __user *argp)
@@ -628,10 +571,6 @@ long kvmod_arch_vcpu_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 
 	switch (ioctl) {
-	case KVM_GET_MP_STATE:
-		return vcpu_get_mp_state(vcpu, argp);
-	case KVM_SET_MP_STATE:
-		return vcpu_set_mp_state(vcpu, argp);
 	case KVM_SET_GUEST_DEBUG:
 		return vcpu_set_guest_debug(vcpu, argp);
 	case KVM_GET_ONE_REG:

@@ -287,10 +287,6 @@ struct kvmod_arch_vcpu {
 	bool hstateen_eager;
 	unsigned long irqs_pending;
 	unsigned long irqs_pending_mask;
-	spinlock_t power_lock;	/* power_off and the reset state */
-	bool power_off;
-	unsigned long reset_pc;
-	unsigned long reset_a1;
 	bool sbi_pending;
 	unsigned long csr_user_insn;	/* a CSR access the VMM answers, or 0 */
 	bool sbi_slow;

@@ -184,6 +184,35 @@ TEST_F(vcpu, stats_fd)
 	close(st);
 }
 
+/* Power state: the first vCPU runs; STOPPED and RUNNABLE round-trip. */
+TEST_F(vcpu, mp_state)
+{
+	int v0 = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	struct kvm_mp_state mp = { .mp_state = 0xff };
+
+	ASSERT_GE(v0, 0);
+	EXPECT_EQ(1, ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_MP_STATE));
+	ASSERT_EQ(0, ioctl(v0, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	mp.mp_state = KVM_MP_STATE_STOPPED;
+	ASSERT_EQ(0, ioctl(v0, KVM_SET_MP_STATE, &mp));
+	mp.mp_state = 0xff;
+	ASSERT_EQ(0, ioctl(v0, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp.mp_state);
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	ASSERT_EQ(0, ioctl(v0, KVM_SET_MP_STATE, &mp));
+	ASSERT_EQ(0, ioctl(v0, KVM_GET_MP_STATE, &mp));
+	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
+	/* States neither architecture offers (HALTED is x86's). */
+	mp.mp_state = KVM_MP_STATE_HALTED;
+	EXPECT_EQ(EINVAL, ioctl_errno(v0, KVM_SET_MP_STATE, (unsigned long)&mp));
+	mp.mp_state = 1000;
+	EXPECT_EQ(EINVAL, ioctl_errno(v0, KVM_SET_MP_STATE, (unsigned long)&mp));
+	EXPECT_EQ(EFAULT, ioctl_errno(v0, KVM_GET_MP_STATE, 8));
+	EXPECT_EQ(EFAULT, ioctl_errno(v0, KVM_SET_MP_STATE, 8));
+	close(v0);
+}
+
 TEST_F(vcpu, unknown_ioctl)
 {
 	int fd = ioctl(self->vm, KVM_CREATE_VCPU, 0);
