@@ -485,6 +485,8 @@ bool kvmod_vcpu_take_reset(struct kvmod_vcpu *vcpu, unsigned long *pc,
 			   unsigned long *arg);
 long kvmod_vcpu_ioctl_mp_state(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 			       void __user *argp);
+void kvmod_vm_system_event(struct kvmod_vcpu *vcpu, u32 type, const u64 *data,
+			   unsigned int ndata);
 
 /* VMIDs and per-CPU flush tracking (virt/kvmod/vmid.c). */
 #define KVMOD_FLUSH_VMID	BIT(0)	/* every entry of the VM's VMID */

@@ -116,3 +116,31 @@ long kvmod_vcpu_ioctl_mp_state(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 	spin_unlock(&vcpu->power_lock);
 	return 0;
 }
+
+/**
+ * kvmod_vm_system_event() - the guest asked for a system power-off or reset
+ * @vcpu: the vCPU that asked, on its own thread
+ * @type: KVM_SYSTEM_EVENT_*
+ * @data: words for kvm_run.system_event.data (the reason, say)
+ * @ndata: how many; more than kvm_run holds are dropped
+ *
+ * Every vCPU of the VM stops; kvm_run tells the VMM, whose decision what
+ * happens next is. The caller returns to userspace.
+ */
+void kvmod_vm_system_event(struct kvmod_vcpu *vcpu, u32 type, const u64 *data,
+			   unsigned int ndata)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvmod_vcpu *t;
+	unsigned long i;
+
+	xa_for_each(&vcpu->vm->vcpus, i, t)
+		kvmod_vcpu_power_off(t);
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	run->system_event.type = type;
+	run->system_event.ndata = min_t(unsigned int, ndata,
+					ARRAY_SIZE(run->system_event.data));
+	memcpy(run->system_event.data, data,
+	       run->system_event.ndata * sizeof(run->system_event.data[0]));
+}

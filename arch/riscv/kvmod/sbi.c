@@ -327,23 +327,13 @@ static enum sbi_action sbi_hsm(struct kvmod_vcpu *vcpu, unsigned long fid,
 	return SBI_DONE;
 }
 
-static void stop_hart(struct kvmod_vcpu *t, void *data)
-{
-	kvmod_vcpu_power_off(t);
-}
-
+/* Every hart stops; the reason goes to the VMM in data[0]. */
 static enum sbi_action system_event(struct kvmod_vcpu *vcpu, u32 type,
 				    unsigned long reason)
 {
-	struct kvm_run *run = vcpu->run;
+	u64 data = reason;
 
-	/* Every hart stops; what happens next is the VMM's decision. */
-	sbi_hart_mask_apply(vcpu, 0, -1UL, stop_hart, NULL);
-	memset(&run->system_event, 0, sizeof(run->system_event));
-	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
-	run->system_event.type = type;
-	run->system_event.ndata = 1;
-	run->system_event.data[0] = reason;
+	kvmod_vm_system_event(vcpu, type, &data, 1);
 	return SBI_SYSTEM_EVENT;
 }
 

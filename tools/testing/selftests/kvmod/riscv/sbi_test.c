@@ -3,8 +3,8 @@
  * The SBI kvmod implements for RISC-V guests: BASE answers, error codes of
  * bad calls (unknown extension or function, HSM start of a running or
  * missing hart, invalid hart masks, reserved reset reasons), HSM start of a
- * secondary hart, SRST to KVM_EXIT_SYSTEM_EVENT, and extensions switched
- * off or on through ONE_REG.
+ * secondary hart, SRST to KVM_EXIT_SYSTEM_EVENT (stopping every hart), and
+ * extensions switched off or on through ONE_REG.
  */
 
 #include <pthread.h>
@@ -199,6 +199,33 @@ TEST_F(sbi, srst)
 	EXPECT_EQ(KVM_SYSTEM_EVENT_SHUTDOWN, self->g.run->system_event.type);
 	EXPECT_EQ(1, self->g.run->system_event.ndata);
 	EXPECT_EQ(1, self->g.run->system_event.data[0]);	/* system failure */
+}
+
+/* Shutdown (reason 0) at once. */
+GUEST_CODE(srst_now, "li a7, 0x53525354\n li a6, 0\n li a0, 0\n li a1, 0\n ecall\n"
+	   G_REPORT(1));
+
+/* A system reset stops every hart, not only those a 64-bit hart mask reaches. */
+TEST_F(sbi, srst_stops_every_hart)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	int v[70], i;
+
+	guest_setup(_metadata, &self->g, srst_now_start, srst_now_end);
+	v[0] = self->g.vcpu;
+	for (i = 1; i < 70; i++) {
+		v[i] = add_vcpu(_metadata, &self->g, i);
+		ASSERT_EQ(0, ioctl(v[i], KVM_SET_MP_STATE, &mp));
+	}
+	EXPECT_EQ(0, guest_run(v[0]));
+	EXPECT_EQ(KVM_EXIT_SYSTEM_EVENT, self->g.run->exit_reason);
+	for (i = 0; i < 70; i++) {
+		mp.mp_state = KVM_MP_STATE_RUNNABLE;
+		ASSERT_EQ(0, ioctl(v[i], KVM_GET_MP_STATE, &mp));
+		EXPECT_EQ(KVM_MP_STATE_STOPPED, mp.mp_state) TH_LOG("vCPU %d runs on", i);
+	}
+	for (i = 1; i < 70; i++)
+		close(v[i]);
 }
 
 TEST_F(sbi, extension_switched_off)
