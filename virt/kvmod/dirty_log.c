@@ -6,7 +6,10 @@
  * A slot with KVM_MEM_LOG_DIRTY_PAGES has a bitmap; the stage-2 fault path
  * sets a page's bit when it maps the page writable, and maps pages of such
  * slots read-only on reads. Harvesting a bit write-protects the page again
- * (and flushes TLBs) so the next write faults and sets it anew. Without
+ * so the next write faults and sets it anew; TLBs are flushed once per
+ * ioctl, before it returns: a write through a stale entry until then
+ * lands in a page the ioctl reports dirty, which userspace reads only
+ * afterwards. Without
  * manual protect, KVM_GET_DIRTY_LOG harvests everything it reports; with
  * it, KVM_GET_DIRTY_LOG only reports and KVM_CLEAR_DIRTY_LOG harvests.
  */
@@ -15,12 +18,29 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-/* Write-protect the pages of @mask (bit i: @gfn + i) and flush if needed. */
-static void protect_word(struct kvmod_vm *vm, u64 gfn, unsigned long mask)
+/*
+ * Write-protect the pages of @mask (bit i: @gfn + i). mmu_lock is taken
+ * per word, so that faults are not held off for a whole slot.
+ *
+ * Return: true when a mapping changed and TLBs need a flush.
+ */
+static bool protect_word(struct kvmod_vm *vm, u64 gfn, unsigned long mask)
 {
+	bool changed;
+
 	spin_lock(&vm->mmu_lock);
-	if (kvmod_arch_write_protect_gfns(vm, gfn, mask))
-		kvmod_mmu_flush(vm);
+	changed = kvmod_arch_write_protect_gfns(vm, gfn, mask);
+	spin_unlock(&vm->mmu_lock);
+	return changed;
+}
+
+/* One flush for everything an ioctl protected. */
+static void flush_if(struct kvmod_vm *vm, bool flush)
+{
+	if (!flush)
+		return;
+	spin_lock(&vm->mmu_lock);
+	kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
 }
 
@@ -42,6 +62,7 @@ static int get_dirty_log(struct kvmod_vm *vm, struct kvm_dirty_log *log)
 {
 	struct kvmod_memslot *slot = log_slot(vm, log->slot);
 	unsigned long *buf, i, n;
+	bool flush = false;
 	int r;
 
 	if (IS_ERR(slot))
@@ -61,8 +82,9 @@ static int get_dirty_log(struct kvmod_vm *vm, struct kvm_dirty_log *log)
 			continue;
 		buf[i] = xchg(&slot->dirty_bitmap[i], 0);
 		/* A write after the swap still lands in a page reported dirty. */
-		protect_word(vm, slot->base_gfn + i * BITS_PER_LONG, buf[i]);
+		flush |= protect_word(vm, slot->base_gfn + i * BITS_PER_LONG, buf[i]);
 	}
+	flush_if(vm, flush);
 	r = copy_to_user(log->dirty_bitmap, buf, n * sizeof(long)) ? -EFAULT : 0;
 	kvfree(buf);
 	return r;
@@ -73,6 +95,8 @@ static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
 	struct kvmod_memslot *slot = log_slot(vm, log->slot);
 	unsigned long __user *ubits = log->dirty_bitmap;
 	unsigned long i, n, mask;
+	bool flush = false;
+	int r = 0;
 	u64 first;
 
 	if (IS_ERR(slot))
@@ -88,18 +112,22 @@ static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
 	first = log->first_page / BITS_PER_LONG;
 	n = BITS_TO_LONGS(log->num_pages);
 	for (i = 0; i < n; i++) {
-		if (get_user(mask, ubits + i))
-			return -EFAULT;
+		/* What was protected before a fault still needs its flush. */
+		if (get_user(mask, ubits + i)) {
+			r = -EFAULT;
+			break;
+		}
 		/* Bits past the slot's end are ignored. */
 		if (i == n - 1 && log->num_pages % BITS_PER_LONG)
 			mask &= BIT(log->num_pages % BITS_PER_LONG) - 1;
 		mask &= atomic_long_fetch_andnot(mask,
 				(atomic_long_t *)&slot->dirty_bitmap[first + i]);
 		if (mask)
-			protect_word(vm, slot->base_gfn +
-				     (first + i) * BITS_PER_LONG, mask);
+			flush |= protect_word(vm, slot->base_gfn +
+					      (first + i) * BITS_PER_LONG, mask);
 	}
-	return 0;
+	flush_if(vm, flush);
+	return r;
 }
 
 /**
