@@ -50,6 +50,7 @@ static struct kvmod_memslot *log_slot(struct kvmod_vm *vm, u32 slot)
 	u16 as_id = slot >> 16, id = (u16)slot;
 	struct kvmod_memslot *s;
 
+	lockdep_assert_held(&vm->slots_lock);
 	if (as_id >= KVMOD_ADDRESS_SPACE_NUM || id >= KVMOD_USER_MEM_SLOTS)
 		return ERR_PTR(-EINVAL);
 	s = xa_load(&vm->memslots[as_id].by_id, id);

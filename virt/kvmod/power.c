@@ -101,6 +101,7 @@ long kvmod_vcpu_ioctl_mp_state(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 {
 	struct kvm_mp_state mp;
 
+	lockdep_assert_held(&vcpu->mutex);
 	if (ioctl == KVM_GET_MP_STATE) {
 		mp.mp_state = kvmod_vcpu_stopped(vcpu) ? KVM_MP_STATE_STOPPED :
 			      KVM_MP_STATE_RUNNABLE;

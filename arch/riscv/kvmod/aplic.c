@@ -105,6 +105,7 @@ static void set_pending(struct aplic_source *s)
 static void forward(struct kvmod_riscv_aplic *a, struct aplic_source *s,
 		    struct aplic_msi *msi)
 {
+	lockdep_assert_held(&a->lock);
 	if (!s->pending || !s->enabled || !(a->domaincfg & APLIC_DOMAINCFG_IE))
 		return;
 	s->pending = false;
@@ -175,6 +176,7 @@ static u32 bits(struct kvmod_riscv_aplic *a, unsigned int k,
 	unsigned int i;
 	u32 v = 0;
 
+	lockdep_assert_held(&a->lock);
 	for (i = 0; i < 32; i++)
 		if (32 * k + i && 32 * k + i <= a->nr && test(&a->src[32 * k + i]))
 			v |= BIT(i);
@@ -197,6 +199,7 @@ static void each(struct kvmod_riscv_aplic *a, unsigned int k, u32 v,
 {
 	unsigned int i;
 
+	lockdep_assert_held(&a->lock);
 	for (i = 0; i < 32; i++)
 		if ((v & BIT(i)) && 32 * k + i && 32 * k + i <= a->nr)
 			fn(&a->src[32 * k + i]);
@@ -386,6 +389,7 @@ struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, u64 addr
 	struct kvmod_riscv_aplic *a;
 	int r;
 
+	lockdep_assert_held(&vm->lock);
 	a = kzalloc(struct_size(a, src, nr + 1), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return ERR_PTR(-ENOMEM);

@@ -294,6 +294,8 @@ static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	struct kvmod_vm *vm = vcpu->vm;
 	u64 *table = vm->arch.pgd;
+
+	lockdep_assert_held(&vm->mmu_lock);
 	unsigned int l;
 	u64 *pte;
 

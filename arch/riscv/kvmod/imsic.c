@@ -53,6 +53,7 @@ static void hw_save(struct kvmod_vcpu *vcpu)
 	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
 	unsigned int n = f->hw_file, i;
 
+	lockdep_assert_held(&f->lock);
 	f->eidelivery = kvmod_riscv_hgei_rmw(n, IMSIC_EIDELIVERY, ~0UL, 0);
 	f->eithreshold = kvmod_riscv_hgei_rmw(n, IMSIC_EITHRESHOLD, ~0UL, 0);
 	for (i = 0; i < hw_words(); i++) {
@@ -64,13 +65,14 @@ static void hw_save(struct kvmod_vcpu *vcpu)
 /* An empty software file, delivery off; f->lock held. */
 static void sw_clear(struct kvmod_riscv_imsic *f)
 {
+	lockdep_assert_held(&f->lock);
 	f->eidelivery = 0;
 	f->eithreshold = 0;
 	bitmap_zero(f->eip, KVMOD_RISCV_IMSIC_MAX_IDS);
 	bitmap_zero(f->eie, KVMOD_RISCV_IMSIC_MAX_IDS);
 }
 
-/* Software file -> hardware file @n of this CPU, software file emptied. */
+/* Software file -> hardware file @n of this CPU, software file emptied; f->lock held. */
 static void hw_restore(struct kvmod_vcpu *vcpu, unsigned int n)
 {
 	struct kvmod_riscv_imsic *f = &vcpu->arch.imsic;
