@@ -452,6 +452,7 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 struct kvmod_memslot *kvmod_memslot_find(struct kvmod_memslots *slots,
 					 u64 gfn, u64 npages);
 void kvmod_memslots_init(struct kvmod_vm *vm);
+void kvmod_memslots_destroy(struct kvmod_vm *vm);
 
 /**
  * kvmod_gfn_to_memslot() - the memory slot holding a guest frame
@@ -465,7 +466,6 @@ static inline struct kvmod_memslot *kvmod_gfn_to_memslot(struct kvmod_vm *vm, u6
 	/* One address space (KVMOD_ADDRESS_SPACE_NUM). */
 	return kvmod_memslot_find(&vm->memslots[0], gfn, 1);
 }
-void kvmod_memslots_destroy(struct kvmod_vm *vm);
 
 /* In-kernel devices (virt/kvmod/device.c, virt/kvmod/io_bus.c). */
 long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp);

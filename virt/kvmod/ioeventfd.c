@@ -93,6 +93,23 @@ static u64 bus_span(const struct kvmod_ioeventfd *p)
 	return p->addr + span < p->addr ? -p->addr : span;
 }
 
+/* What @args asks to match: everything but the eventfd. */
+static void key_from_args(struct kvmod_ioeventfd *k, const struct kvm_ioeventfd *args)
+{
+	k->addr = args->addr;
+	k->len = args->len;
+	k->bus = args->flags & KVMOD_IOEVENTFD_BUS;
+	k->wildcard = !(args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
+	/* Zero for a wildcard, so that equal keys compare equal. */
+	k->datamatch = k->wildcard ? 0 : args->datamatch;
+}
+
+static void ioeventfd_free(struct kvmod_ioeventfd *p)
+{
+	eventfd_ctx_put(p->eventfd);
+	kfree(p);
+}
+
 /* Two assignments that could both match one store. */
 static bool collide(const struct kvmod_ioeventfd *a,
 		    const struct kvmod_ioeventfd *b)
@@ -119,12 +136,7 @@ static int ioeventfd_assign(struct kvmod_vm *vm, const struct kvm_ioeventfd *arg
 		kfree(p);
 		return r;
 	}
-	p->addr = args->addr;
-	p->len = args->len;
-	p->bus = args->flags & KVMOD_IOEVENTFD_BUS;
-	p->wildcard = !(args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
-	if (!p->wildcard)
-		p->datamatch = args->datamatch;
+	key_from_args(p, args);
 
 	mutex_lock(&vm->lock);
 	r = -EEXIST;
@@ -139,35 +151,26 @@ static int ioeventfd_assign(struct kvmod_vm *vm, const struct kvm_ioeventfd *arg
 		list_add_tail(&p->node, &vm->ioeventfds);
 out_unlock:
 	mutex_unlock(&vm->lock);
-	if (r) {
-		eventfd_ctx_put(p->eventfd);
-		kfree(p);
-	}
+	if (r)
+		ioeventfd_free(p);
 	return r;
-}
-
-static void ioeventfd_free(struct kvmod_ioeventfd *p)
-{
-	eventfd_ctx_put(p->eventfd);
-	kfree(p);
 }
 
 static int ioeventfd_deassign(struct kvmod_vm *vm, const struct kvm_ioeventfd *args)
 {
-	bool wildcard = !(args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH);
-	struct kvmod_ioeventfd *p, *found = NULL;
-	struct eventfd_ctx *eventfd;
+	struct kvmod_ioeventfd *p, *found = NULL, key;
 	int r = -ENOENT;
 
-	eventfd = eventfd_ctx_fdget(args->fd);
-	if (IS_ERR(eventfd))
-		return PTR_ERR(eventfd);
+	key.eventfd = eventfd_ctx_fdget(args->fd);
+	if (IS_ERR(key.eventfd))
+		return PTR_ERR(key.eventfd);
+	key_from_args(&key, args);
 	mutex_lock(&vm->lock);
 	list_for_each_entry(p, &vm->ioeventfds, node) {
-		if (p->eventfd != eventfd || p->addr != args->addr ||
-		    p->len != args->len || p->wildcard != wildcard ||
-		    p->bus != (args->flags & KVMOD_IOEVENTFD_BUS) ||
-		    (!wildcard && p->datamatch != args->datamatch))
+		/* Only the assignment named in full. */
+		if (p->eventfd != key.eventfd || p->addr != key.addr ||
+		    p->len != key.len || p->bus != key.bus ||
+		    p->wildcard != key.wildcard || p->datamatch != key.datamatch)
 			continue;
 		r = p->bus ? 0 : kvmod_io_bus_unregister(vm, p);
 		if (!r) {
@@ -177,7 +180,7 @@ static int ioeventfd_deassign(struct kvmod_vm *vm, const struct kvm_ioeventfd *a
 		break;
 	}
 	mutex_unlock(&vm->lock);
-	eventfd_ctx_put(eventfd);
+	eventfd_ctx_put(key.eventfd);
 	if (found) {
 		/* vCPUs that found it on the old bus may still signal it. */
 		synchronize_rcu();

@@ -58,9 +58,8 @@ long kvmod_check_extension(struct kvmod_vm *vm, long ext)
 	case KVM_CAP_MAX_VCPUS:
 		return vm ? vm->max_vcpus : max;
 	case KVM_CAP_IRQFD:
-		/* With an in-kernel interrupt controller to route to. */
-		return !!kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP);
 	case KVM_CAP_SIGNAL_MSI:
+		/* With an in-kernel interrupt controller to route to. */
 		return !!kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP);
 	case KVM_CAP_IRQ_ROUTING:
 		return kvmod_arch_check_extension(vm, KVM_CAP_IRQCHIP) ? 4096 : 0;

@@ -85,6 +85,7 @@ int kvmod_riscv_gstage_init(struct kvmod_vm *vm)
 {
 	unsigned long mode;
 	struct page *root;
+
 	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GSTAGE_ROOT_ORDER);
 	if (!root)
 		return -ENOMEM;
@@ -294,11 +295,10 @@ static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	struct kvmod_vm *vm = vcpu->vm;
 	u64 *table = vm->arch.pgd;
-
-	lockdep_assert_held(&vm->mmu_lock);
 	unsigned int l;
 	u64 *pte;
 
+	lockdep_assert_held(&vm->mmu_lock);
 	for (l = gstage_levels() - 1; ; l--) {
 		pte = &table[level_index(gpa, l)];
 		if (l == level || l == 0)

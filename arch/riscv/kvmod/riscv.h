@@ -275,8 +275,6 @@ void kvmod_riscv_timer_destroy(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_load(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_put(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_timer_set(struct kvmod_vcpu *vcpu, u64 compare);
-void kvmod_riscv_timer_block(struct kvmod_vcpu *vcpu);
-void kvmod_riscv_timer_unblock(struct kvmod_vcpu *vcpu);
 bool kvmod_riscv_timer_pending(struct kvmod_vcpu *vcpu);
 u64 kvmod_riscv_guest_time(struct kvmod_vm *vm);
 

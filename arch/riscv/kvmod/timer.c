@@ -169,22 +169,19 @@ bool kvmod_riscv_timer_pending(struct kvmod_vcpu *vcpu)
 	return test_bit(IRQ_VS_TIMER, &vcpu->arch.irqs_pending);
 }
 
-/**
- * kvmod_riscv_timer_block() - wake the vCPU at its deadline while it sleeps
- * @vcpu: the vCPU about to halt
+/*
+ * The halt hooks: the guest timer is all a halted RISC-V vCPU hands to the
+ * host. With Sstc the deadline lives in vstimecmp, which nothing watches
+ * while the vCPU sleeps: an hrtimer stands in for it.
  */
-void kvmod_riscv_timer_block(struct kvmod_vcpu *vcpu)
+void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu)
 {
 	/* Without Sstc the hrtimer is running whenever a deadline is set. */
 	if (kvmod_riscv_has_sstc && kvmod_riscv_timer_armed(vcpu))
 		arm_hrtimer(vcpu);
 }
 
-/**
- * kvmod_riscv_timer_unblock() - the halted vCPU runs again
- * @vcpu: the vCPU
- */
-void kvmod_riscv_timer_unblock(struct kvmod_vcpu *vcpu)
+void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu)
 {
 	if (kvmod_riscv_has_sstc)
 		hrtimer_cancel(&vcpu->arch.timer.hrt);

@@ -273,16 +273,6 @@ static void sync_interrupts(struct kvmod_vcpu *vcpu)
 	a->csr.hvip = hvip;
 }
 
-void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu)
-{
-	kvmod_riscv_timer_block(vcpu);
-}
-
-void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu)
-{
-	kvmod_riscv_timer_unblock(vcpu);
-}
-
 bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
