@@ -679,10 +679,6 @@ static void *send_msi(void *arg)
 	return NULL;
 }
 
-static void no_op(int sig)
-{
-}
-
 TEST_F(aia, msi_wakes_halted_vcpu)
 {
 	struct sender s;
@@ -692,7 +688,7 @@ TEST_F(aia, msi_wakes_halted_vcpu)
 	setup_aia(_metadata, self, variant->mode, imsic_start, imsic_end, 0);
 	if (unsupported(self))
 		SKIP(return, "%s", unsupported(self));
-	signal(SIGUSR1, no_op);
+	ASSERT_EQ(0, kick_signal_install());
 	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
 	/* KVM_RUN: the guest halts in WFI; an MSI from another thread wakes it. */
 	s = (struct sender){ .vm = self->g.vm, .main = pthread_self() };

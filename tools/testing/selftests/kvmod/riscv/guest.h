@@ -135,6 +135,22 @@ static inline void guest_teardown(struct guest *g)
 	close(g->kvm);
 }
 
+static inline void kick_signal_handler(int sig)
+{
+}
+
+/*
+ * SIGUSR1 with a handler that does nothing: sent to a vCPU thread, it ends
+ * that thread's KVM_RUN with EINTR (tests use it to free a vCPU that is
+ * stuck, or to stop one). Returns sigaction()'s result.
+ */
+static inline int kick_signal_install(void)
+{
+	struct sigaction sa = { .sa_handler = kick_signal_handler };
+
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
 /* KVM_RUN; returns 0 or the errno. */
 static inline int guest_run(int vcpu)
 {

@@ -38,10 +38,6 @@ struct runner {
 	pthread_cond_t cond;
 };
 
-static void on_usr1(int sig)
-{
-}
-
 static void *run_vcpu(void *arg)
 {
 	struct runner *r = arg;
@@ -90,7 +86,6 @@ TEST(interrupt_while_vcpu_runs)
 {
 	struct runner r = { .lock = PTHREAD_MUTEX_INITIALIZER,
 			    .cond = PTHREAD_COND_INITIALIZER };
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct guest g;
 	pthread_t injector;
 	double t0, t1;
@@ -98,7 +93,7 @@ TEST(interrupt_while_vcpu_runs)
 	bool taken;
 
 	guest_setup(_metadata, &g, wait_ext_start, wait_ext_end);
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, kick_signal_install());
 	r.g = &g;
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, run_vcpu, &r));
 	/* Let the guest reach its loop; nothing makes it exit. */

@@ -115,10 +115,6 @@ struct race {
 	int err;
 };
 
-static void on_usr1(int sig)
-{
-}
-
 static void *vcpu_loop(void *arg)
 {
 	struct race *r = arg;
@@ -142,7 +138,6 @@ static void *vcpu_loop(void *arg)
  */
 TEST(assign_deassign_while_storing)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct race r = { 0 };
 	uint64_t signalled = 0;
 	pthread_t t;
@@ -152,7 +147,7 @@ TEST(assign_deassign_while_storing)
 	int efd;
 
 	guest_setup(_metadata, &g, hammer_start, hammer_end);
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, kick_signal_install());
 	r.g = &g;
 	ASSERT_EQ(0, pthread_create(&t, NULL, vcpu_loop, &r));
 	end = now() + 3;

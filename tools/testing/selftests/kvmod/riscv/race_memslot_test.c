@@ -44,10 +44,6 @@ GUEST_CODE(scribble,
 	   "2: sd t1, 0(t2)\n addi t2, t2, 512\n bltu t2, t4, 2b\n j 1b\n"
 	   "5: li t0, 0xa0000000\n ld a0, 0(t0)\n" G_REPORT(1) "j 5b\n");
 
-static void no_op(int sig)
-{
-}
-
 static void pin(int cpu)
 {
 	cpu_set_t set;
@@ -147,7 +143,6 @@ static bool mapped_again(const char *mem)
 
 TEST(slot_delete_vs_invalidation)
 {
-	struct sigaction sa = { .sa_handler = no_op };
 	struct runner r0 = {}, r1 = {};
 	unsigned long found = 0;
 	struct uffdio_api api = { .api = UFFD_API };
@@ -157,7 +152,7 @@ TEST(slot_delete_vs_invalidation)
 	char *mem, *ufd_mem;
 	int uffd, vcpu1, round;
 
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, kick_signal_install());
 	/* This thread frees and allocates on CPU 0; the scribbler runs on 1. */
 	pin(0);
 	guest_setup(_metadata, &g, scribble_start, scribble_end);

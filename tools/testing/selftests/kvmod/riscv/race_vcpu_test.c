@@ -38,10 +38,6 @@ GUEST_CODE(seek_hart1,
 
 static atomic_bool stop;
 
-static void no_op(int sig)
-{
-}
-
 struct runner {
 	struct guest *g;
 	unsigned long reports;
@@ -70,7 +66,6 @@ static void *run_guest(void *arg)
 
 TEST(create_failing_while_guest_starts_it)
 {
-	struct sigaction sa = { .sa_handler = no_op };
 	unsigned long tries = 0, emfile = 0;
 	struct rlimit saved;
 	struct runner r = {};
@@ -80,7 +75,7 @@ TEST(create_failing_while_guest_starts_it)
 	double until;
 	int stats, fd;
 
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, kick_signal_install());
 	guest_setup(_metadata, &g, seek_hart1_start, seek_hart1_end);
 	stats = ioctl(g.vcpu, KVM_GET_STATS_FD, NULL);
 	ASSERT_GE(stats, 0);

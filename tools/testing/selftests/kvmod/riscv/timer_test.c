@@ -49,10 +49,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static bool stop_hogs;
 
-static void on_usr1(int sig)
-{
-}
-
 static void *run_vcpu(void *arg)
 {
 	struct vcpu_thread *v = arg;
@@ -89,7 +85,6 @@ FIXTURE_TEARDOWN(timer)
 
 TEST_F_TIMEOUT(timer, halted_vcpus_always_wake, 300)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct vcpu_thread v[2] = {};
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	pthread_t t[2], hogs[2];
@@ -100,7 +95,7 @@ TEST_F_TIMEOUT(timer, halted_vcpus_always_wake, 300)
 	double t0;
 
 	guest_setup(_metadata, &g, wakeups_start, wakeups_end);
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, kick_signal_install());
 	v[0].fd = g.vcpu;
 	v[0].run = g.run;
 	v[1].fd = add_vcpu(_metadata, &g, 1);
