@@ -44,18 +44,9 @@ qemu_deps() {
 	local p=$KVMOD_CACHE/qemu
 	[ -x "$p/usr/bin/qemu-system-riscv64" ] && [ -f "$p/.complete" ] && return 0
 	log "fetching QEMU 10 from Debian 13 into $p"
-	kvmod_trixie_update
-	local arch=$KVMOD_CACHE/apt-trixie/qemu-debs
-	rm -rf "$p" "$arch"
-	mkdir -p "$arch/partial" "$p"
-	kvmod_trixie_apt -y -o Dir::Cache::archives="$arch" --download-only \
-		--no-install-recommends install qemu-system-riscv qemu-system-arm \
-		opensbi qemu-system-data >/dev/null
-	local deb
-	for deb in "$arch"/*.deb; do
-		dpkg -x "$deb" "$p"
-	done
-	rm -rf "$arch"
+	rm -rf "$p"
+	mkdir -p "$p"
+	kvmod_trixie_unpack "$p" qemu-system-riscv qemu-system-arm opensbi qemu-system-data
 	touch "$p/.complete"
 }
 
@@ -66,7 +57,7 @@ qemu_deps() {
 # lib/<triplet>, usr/share/qemu) to copy into the test host. Prints the
 # folder; VERSION in it names the package version.
 guest_qemu_deps() {
-	local arch=$1 debarch pkg bin triplet p root debs deb lib dir n
+	local arch=$1 debarch pkg bin triplet p root lib dir n
 	case "$arch" in
 	riscv)	debarch=riscv64 pkg=qemu-system-riscv bin=qemu-system-riscv64
 		triplet=riscv64-linux-gnu ;;
@@ -80,18 +71,11 @@ guest_qemu_deps() {
 		return 0
 	fi
 	log "fetching Debian 13's $pkg for $debarch into $p"
-	export KVMOD_APT_ARCH=$debarch
-	kvmod_trixie_update
-	debs=$(kvmod_trixie_dir)/debs
 	root=$p.unpacked
-	rm -rf "$p" "$root" "$debs"
-	mkdir -p "$debs/partial" "$root" "$p/usr/bin" "$p/lib/$triplet" "$p/usr/share/qemu"
-	kvmod_trixie_apt -y -o Dir::Cache::archives="$debs" --download-only \
-		--no-install-recommends install "$pkg" >/dev/null
-	for deb in "$debs"/*.deb; do
-		dpkg -x "$deb" "$root"
-	done
-	dpkg-deb -f "$debs"/"$pkg"_*.deb Version > "$p/VERSION"
+	rm -rf "$p" "$root"
+	mkdir -p "$root" "$p/usr/bin" "$p/lib/$triplet" "$p/usr/share/qemu"
+	KVMOD_APT_ARCH=$debarch kvmod_trixie_unpack "$root" "$pkg"
+	awk -v p="$pkg" '$1 == p { print $2 }' "$root/.packages" > "$p/VERSION"
 	cp "$root/usr/bin/$bin" "$p/usr/bin/"
 	# The loader at the path the binary names, then its libraries.
 	n=$(readelf -l "$root/usr/bin/$bin" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
@@ -116,7 +100,7 @@ guest_qemu_deps() {
 	if [ -e "$n" ]; then
 		cp -L "$n" "$p/usr/share/qemu/"
 	fi
-	rm -rf "$root" "$debs"
+	rm -rf "$root"
 	touch "$p/.complete"
 	log "guest-qemu $debarch: $(cat "$p/VERSION"), $(du -sh "$p" | cut -f1)"
 	echo "$p"

@@ -85,6 +85,27 @@ kvmod_trixie_apt() {
 		-o Debug::NoLocking=1 "$@"
 }
 
+# Downloads Debian 13's PKG... with what they depend on (not recommends)
+# and unpacks every package into DEST, which must exist; DEST/.packages
+# lists them as "NAME VERSION" lines. Honours KVMOD_APT_ARCH.
+kvmod_trixie_unpack() {
+	local dest=$1 debs deb
+	shift
+	kvmod_trixie_update
+	debs=$(kvmod_trixie_dir)/debs
+	rm -rf "$debs"
+	mkdir -p "$debs/partial"
+	kvmod_trixie_apt -y -o Dir::Cache::archives="$debs" --download-only \
+		--no-install-recommends install "$@" >/dev/null
+	: > "$dest/.packages"
+	for deb in "$debs"/*.deb; do
+		dpkg -x "$deb" "$dest"
+		dpkg-deb -f "$deb" Package Version | awk '{ printf "%s ", $2 } END { print "" }' \
+			>> "$dest/.packages"
+	done
+	rm -rf "$debs"
+}
+
 kvmod_trixie_update() {
 	local d i
 	d=$(kvmod_trixie_dir)
