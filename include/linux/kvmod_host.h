@@ -294,6 +294,35 @@ struct kvmod_device {
 	struct list_head node;
 };
 
+/* What an exit handler tells the run loop (virt/kvmod/run.c). */
+enum {
+	KVMOD_EXIT_USER = 0,	/* kvm_run is filled in: return to userspace */
+	KVMOD_EXIT_GUEST = 1,	/* handled: enter the guest again */
+	KVMOD_EXIT_SLOW = 2,	/* work queued with kvmod_vcpu_defer(): put first */
+};
+
+/**
+ * enum kvmod_defer - steps of deferred exit work, in the order they run
+ * @KVMOD_DEFER_USER: finish an exit userspace handled with its answer in
+ *	kvm_run (a load's data, an SBI or CSR result); runs at the start of
+ *	the next KVM_RUN
+ * @KVMOD_DEFER_FAULT: map the guest memory behind a stage-2 fault
+ * @KVMOD_DEFER_SLEEP: finish an emulation that may sleep (a perf counter
+ *	read, an in-kernel device reading guest memory)
+ * @KVMOD_DEFER_HALT: wait for an interrupt; last, so that the steps
+ *	before it may make the vCPU runnable
+ * @KVMOD_DEFER_NR: number of steps
+ */
+enum kvmod_defer {
+	KVMOD_DEFER_USER,
+	KVMOD_DEFER_FAULT,
+	KVMOD_DEFER_SLEEP,
+	KVMOD_DEFER_HALT,
+	KVMOD_DEFER_NR,
+};
+
+typedef int (*kvmod_defer_fn)(struct kvmod_vcpu *vcpu);
+
 /* kvmod_vcpu.mode: where the vCPU thread is, as seen by kicks. */
 enum kvmod_vcpu_mode {
 	KVMOD_OUTSIDE_GUEST_MODE,
@@ -315,7 +344,8 @@ enum kvmod_vcpu_mode {
  * @kick_csd: interrupts the CPU the vCPU runs on, to make it leave the guest
  * @kick_inflight: bit 0 is set while @kick_csd is queued
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
- * @mmio_pending: kvm_run holds a KVM_EXIT_MMIO the next KVM_RUN completes
+ * @deferred: steps of queued exit work (bits of &enum kvmod_defer)
+ * @defer_fn: the work queued for each step
  * @serial: a number no other vCPU had, for per-CPU flush tracking
  * @power_lock: serialises power state changes with @reset_pc/@reset_arg
  * @power_off: stopped (KVM_MP_STATE_STOPPED): sleeps in KVM_RUN until
@@ -340,7 +370,8 @@ struct kvmod_vcpu {
 	call_single_data_t kick_csd;
 	unsigned long kick_inflight;
 	bool ran_once;
-	bool mmio_pending;
+	unsigned long deferred;
+	kvmod_defer_fn defer_fn[KVMOD_DEFER_NR];
 	u64 serial;
 	spinlock_t power_lock;	/* power_off, reset_pc, reset_arg */
 	bool power_off;
@@ -411,11 +442,18 @@ bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
 unsigned int kvmod_mmu_map_level(struct kvmod_vm *vm, struct kvmod_memslot *slot,
 				 u64 gfn, unsigned long hva);
 
-/* vCPU run-loop helpers (virt/kvmod/vcpu.c). */
+/* The run loop, kicks, halting, deferred exit work (virt/kvmod/run.c). */
+void kvmod_vcpu_run_init(struct kvmod_vcpu *vcpu);
+long kvmod_vcpu_ioctl_run(struct kvmod_vcpu *vcpu, unsigned long arg);
 void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu);
 void kvmod_vcpu_kick_sync(struct kvmod_vcpu *vcpu);
 int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu);
 bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu);
+int kvmod_vcpu_defer(struct kvmod_vcpu *vcpu, enum kvmod_defer step,
+		     kvmod_defer_fn fn);
+int kvmod_vcpu_defer_halt(struct kvmod_vcpu *vcpu);
+int kvmod_vcpu_run_deferred(struct kvmod_vcpu *vcpu);
+void kvmod_vcpu_cancel_deferred(struct kvmod_vcpu *vcpu);
 struct kvmod_vcpu *kvmod_get_vcpu_by_id(struct kvmod_vm *vm, unsigned long id);
 
 /**
@@ -499,8 +537,6 @@ unsigned int kvmod_vmid_load(struct kvmod_vcpu *vcpu);
 /* Guest accesses outside memory (virt/kvmod/mmio.c). */
 bool kvmod_mmio_access(struct kvmod_vcpu *vcpu, u64 gpa, unsigned int len,
 		       bool write, void *data);
-void kvmod_mmio_complete(struct kvmod_vcpu *vcpu);
-void kvmod_mmio_cancel(struct kvmod_vcpu *vcpu);
 
 /* Stores that signal an eventfd (virt/kvmod/ioeventfd.c). */
 long kvmod_vm_ioctl_ioeventfd(struct kvmod_vm *vm, void __user *argp);
@@ -695,15 +731,70 @@ long kvmod_arch_vcpu_async_ioctl(struct kvmod_vcpu *vcpu, unsigned int ioctl,
 void kvmod_arch_mmio_complete(struct kvmod_vcpu *vcpu, const void *data);
 
 /**
- * kvmod_arch_vcpu_run() - KVM_RUN: run the guest until userspace must act
- * @vcpu: the vCPU, with @vcpu->mutex held
+ * kvmod_arch_vcpu_run_prepare() - get ready for a KVM_RUN
+ * @vcpu: the vCPU, with @vcpu->mutex held, preemptible
  *
- * Completes the exit userspace handled, then runs the guest. Signals and
- * kvm_run.immediate_exit end the run with %KVM_EXIT_INTR and -EINTR.
+ * Once per KVM_RUN, after the previous exit was completed: fix what the
+ * configuration made of the vCPU since it last ran.
  *
- * Return: 0 with @vcpu->run describing the exit, or a negative errno.
+ * Return: 0, or an errno that KVM_RUN returns.
  */
-int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu);
+int kvmod_arch_vcpu_run_prepare(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_reset() - load the state a CPU start asks for
+ * @vcpu: the vCPU, on its own thread, preemptible
+ * @pc: the entry point
+ * @arg: the start's argument (RISC-V: a1; PSCI: x0)
+ */
+void kvmod_arch_vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
+			   unsigned long arg);
+
+/**
+ * kvmod_arch_vcpu_requests() - handle the architecture's vCPU requests
+ * @vcpu: the vCPU, on its own thread, preemptible, not loaded
+ *
+ * Requests that need the vCPU loaded (TLB flushes) are the
+ * kvmod_arch_vcpu_load() hook's.
+ */
+void kvmod_arch_vcpu_requests(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_load() - put the vCPU's state on this CPU
+ * @vcpu: the vCPU, preemption disabled
+ *
+ * Sets @vcpu->cpu; flushes what the vCPU's requests ask of this CPU.
+ */
+void kvmod_arch_vcpu_load(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_put() - take the vCPU's state off this CPU
+ * @vcpu: the loaded vCPU, preemption disabled
+ *
+ * Sets @vcpu->cpu to -1.
+ */
+void kvmod_arch_vcpu_put(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_enter() - run the guest until its next exit
+ * @vcpu: the loaded vCPU; interrupts off, @vcpu->mode IN_GUEST_MODE
+ *
+ * Delivers pending interrupt levels, switches to the guest and back, and
+ * records why it exited. Runs in an RCU quiescent state: registers and
+ * the world switch only, no tracing, no locks.
+ */
+void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_vcpu_handle_exit() - handle the exit the last entry ended in
+ * @vcpu: the loaded vCPU; preemption disabled, interrupts on
+ *
+ * Must not sleep: what has to is queued with kvmod_vcpu_defer().
+ *
+ * Return: %KVMOD_EXIT_GUEST, %KVMOD_EXIT_USER with kvm_run filled in,
+ * %KVMOD_EXIT_SLOW, or a negative errno.
+ */
+int kvmod_arch_vcpu_handle_exit(struct kvmod_vcpu *vcpu);
 
 /**
  * kvmod_arch_vcpu_stats() - the architecture's vCPU statistics

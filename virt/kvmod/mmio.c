@@ -10,6 +10,13 @@
 
 #include <linux/kvmod_host.h>
 
+/* The access userspace emulated: a load takes the bytes it left in kvm_run. */
+static int mmio_finish(struct kvmod_vcpu *vcpu)
+{
+	kvmod_arch_mmio_complete(vcpu, vcpu->run->mmio.data);
+	return KVMOD_EXIT_GUEST;
+}
+
 /**
  * kvmod_mmio_access() - emulate a decoded guest access outside memory
  * @vcpu: the vCPU, in its exit handler; the architecture has recorded
@@ -35,7 +42,7 @@ bool kvmod_mmio_access(struct kvmod_vcpu *vcpu, u64 gpa, unsigned int len,
 		return false;
 	}
 	vcpu->stat.mmio_exit_user++;
-	vcpu->mmio_pending = true;
+	kvmod_vcpu_defer(vcpu, KVMOD_DEFER_USER, mmio_finish);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = len;
@@ -44,27 +51,4 @@ bool kvmod_mmio_access(struct kvmod_vcpu *vcpu, u64 gpa, unsigned int len,
 	if (write)
 		memcpy(run->mmio.data, data, len);
 	return true;
-}
-
-/**
- * kvmod_mmio_complete() - finish the access userspace emulated
- * @vcpu: the vCPU, at the start of KVM_RUN
- *
- * A load takes the bytes userspace wrote into kvm_run.mmio.data.
- */
-void kvmod_mmio_complete(struct kvmod_vcpu *vcpu)
-{
-	if (!vcpu->mmio_pending)
-		return;
-	vcpu->mmio_pending = false;
-	kvmod_arch_mmio_complete(vcpu, vcpu->run->mmio.data);
-}
-
-/**
- * kvmod_mmio_cancel() - forget a pending access (vCPU reset)
- * @vcpu: the vCPU
- */
-void kvmod_mmio_cancel(struct kvmod_vcpu *vcpu)
-{
-	vcpu->mmio_pending = false;
 }

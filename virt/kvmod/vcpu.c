@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vCPU file descriptors: creation, the shared kvm_run page and the vCPU
- * ioctls common to every architecture.
+ * ioctls common to every architecture (KVM_RUN itself is in run.c).
  */
 
 #include <linux/file.h>
@@ -48,116 +48,6 @@ static int kvmod_vcpu_release(struct inode *inode, struct file *file)
 }
 
 /**
- * kvmod_vcpu_kick() - make a vCPU notice new requests or interrupts
- * @vcpu: the vCPU
- *
- * Wakes it when halted; interrupts the guest when it runs on another CPU.
- */
-void kvmod_vcpu_kick(struct kvmod_vcpu *vcpu)
-{
-	int cpu;
-
-	rcuwait_wake_up(&vcpu->wait);
-
-	/*
-	 * Only a vCPU in the guest needs an IPI: one outside it checks its
-	 * requests, with interrupts off, after setting IN_GUEST_MODE.
-	 */
-	if (cmpxchg(&vcpu->mode, KVMOD_IN_GUEST_MODE,
-		    KVMOD_EXITING_GUEST_MODE) != KVMOD_IN_GUEST_MODE)
-		return;
-	/*
-	 * Any interrupt makes the guest exit. An asynchronous function call
-	 * may be sent from any context, timers included; one in flight is
-	 * enough, and the bit keeps the csd to one sender at a time.
-	 */
-	cpu = READ_ONCE(vcpu->cpu);
-	preempt_disable();
-	if (cpu >= 0 && cpu != smp_processor_id() &&
-	    !test_and_set_bit(0, &vcpu->kick_inflight) &&
-	    smp_call_function_single_async(cpu, &vcpu->kick_csd))
-		clear_bit(0, &vcpu->kick_inflight);
-	preempt_enable();
-}
-
-static void kvmod_vcpu_kick_sync_fn(void *info)
-{
-}
-
-/**
- * kvmod_vcpu_kick_sync() - make a vCPU leave the guest, and wait for it
- * @vcpu: the vCPU, which has a request pending that must be handled
- *	before it runs guest code again (a TLB flush, say)
- *
- * Returns once @vcpu is outside the guest; it then handles its requests
- * before it enters again. Needs interrupts enabled.
- */
-void kvmod_vcpu_kick_sync(struct kvmod_vcpu *vcpu)
-{
-	int cpu;
-
-	rcuwait_wake_up(&vcpu->wait);
-	if (cmpxchg(&vcpu->mode, KVMOD_IN_GUEST_MODE,
-		    KVMOD_EXITING_GUEST_MODE) == KVMOD_OUTSIDE_GUEST_MODE)
-		return;
-	/* In the guest, or just kicked by someone else: wait for the exit. */
-	cpu = READ_ONCE(vcpu->cpu);
-	preempt_disable();
-	if (cpu >= 0 && cpu != smp_processor_id() &&
-	    READ_ONCE(vcpu->mode) != KVMOD_OUTSIDE_GUEST_MODE)
-		smp_call_function_single(cpu, kvmod_vcpu_kick_sync_fn, NULL, 1);
-	preempt_enable();
-}
-
-/* The interrupt is the message: the guest has exited once this runs. */
-static void kvmod_vcpu_kick_fn(void *info)
-{
-	struct kvmod_vcpu *vcpu = info;
-
-	clear_bit_unlock(0, &vcpu->kick_inflight);
-}
-
-/**
- * kvmod_vcpu_exit_pending() - whether the vCPU thread must leave the guest
- * @vcpu: the vCPU, called by its own thread
- *
- * Return: true on a pending request, signal or reschedule.
- */
-bool kvmod_vcpu_exit_pending(struct kvmod_vcpu *vcpu)
-{
-	return READ_ONCE(vcpu->requests) || signal_pending(current) ||
-	       need_resched();
-}
-
-/**
- * kvmod_vcpu_halt() - sleep until the vCPU has something to do
- * @vcpu: the vCPU, called by its own thread outside the guest
- *
- * Requests that can wait for the next entry (TLB flushes, say) do not end
- * the sleep: kvmod_arch_vcpu_runnable() says what does. The guest's timer
- * keeps running meanwhile: kvmod_arch_vcpu_blocking() hands it to the
- * host, kvmod_arch_vcpu_unblocking() takes it back.
- *
- * Return: 0 when the vCPU became runnable; -EINTR on a signal.
- */
-int kvmod_vcpu_halt(struct kvmod_vcpu *vcpu)
-{
-	ktime_t start = ktime_get();
-	int r;
-
-	WRITE_ONCE(vcpu->stat.blocking, 1);
-	kvmod_arch_vcpu_blocking(vcpu);
-	r = rcuwait_wait_event(&vcpu->wait, kvmod_arch_vcpu_runnable(vcpu),
-			       TASK_INTERRUPTIBLE);
-	kvmod_arch_vcpu_unblocking(vcpu);
-	WRITE_ONCE(vcpu->stat.blocking, 0);
-	vcpu->stat.halt_wait_ns += ktime_to_ns(ktime_sub(ktime_get(), start));
-	if (!r)
-		vcpu->stat.halt_wakeup++;
-	return r;
-}
-
-/**
  * kvmod_get_vcpu_by_id() - find a vCPU by the id userspace gave it
  * @vm: the VM
  * @id: vCPU id
@@ -193,33 +83,6 @@ static long kvmod_vcpu_set_signal_mask(struct kvmod_vcpu *vcpu,
 	return 0;
 }
 
-static long kvmod_vcpu_run(struct kvmod_vcpu *vcpu, unsigned long arg)
-{
-	sigset_t saved;
-	int r;
-
-	if (arg)
-		return -EINVAL;
-	vcpu->ran_once = true;
-	/* Signals the VMM unblocks only for the guest's time (a kick, say). */
-	if (vcpu->sigset_active)
-		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
-	/* An access userspace emulated: its load value, then past it. */
-	kvmod_mmio_complete(vcpu);
-	r = kvmod_arch_vcpu_run(vcpu);
-	if (vcpu->sigset_active)
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-	/*
-	 * Interrupted by a signal; an immediate exit leaves the last exit
-	 * in place, so a VMM may look at it again (selftests' ucalls do).
-	 */
-	if (r == -EINTR && !READ_ONCE(vcpu->run->immediate_exit__unsafe)) {
-		vcpu->run->exit_reason = KVM_EXIT_INTR;
-		vcpu->stat.signal_exits++;
-	}
-	return r;
-}
-
 static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			     unsigned long arg)
 {
@@ -237,7 +100,7 @@ static long kvmod_vcpu_ioctl(struct file *file, unsigned int ioctl,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	if (ioctl == KVM_RUN)
-		r = kvmod_vcpu_run(vcpu, arg);
+		r = kvmod_vcpu_ioctl_run(vcpu, arg);
 	else if (ioctl == KVM_GET_STATS_FD)
 		r = kvmod_vcpu_stats_fd(vcpu);
 	else if (ioctl == KVM_SET_SIGNAL_MASK)
@@ -292,8 +155,7 @@ static struct kvmod_vcpu *vcpu_alloc(struct kvmod_vm *vm, unsigned long id)
 	vcpu->serial = kvmod_new_serial();
 	mutex_init(&vcpu->mutex);
 	spin_lock_init(&vcpu->power_lock);
-	rcuwait_init(&vcpu->wait);
-	INIT_CSD(&vcpu->kick_csd, kvmod_vcpu_kick_fn, vcpu);
+	kvmod_vcpu_run_init(vcpu);
 	r = kvmod_arch_vcpu_create(vcpu);
 	if (!r)
 		return vcpu;

@@ -145,7 +145,36 @@ void kvmod_arch_mmio_complete(struct kvmod_vcpu *vcpu, const void *data)
 }
 
 /* KVM_ARM_VCPU_INIT does not exist yet, so no vCPU is ever initialised. */
-int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
+int kvmod_arch_vcpu_run_prepare(struct kvmod_vcpu *vcpu)
+{
+	return -ENOEXEC;
+}
+
+/* Unreachable until the vCPU core: KVM_RUN stops at the hook above. */
+void kvmod_arch_vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
+			   unsigned long arg)
+{
+	WARN_ONCE(1, "kvmod: arm64 vCPU reset without a vCPU core");
+}
+
+void kvmod_arch_vcpu_requests(struct kvmod_vcpu *vcpu)
+{
+}
+
+void kvmod_arch_vcpu_load(struct kvmod_vcpu *vcpu)
+{
+	WARN_ONCE(1, "kvmod: arm64 vCPU load without a vCPU core");
+}
+
+void kvmod_arch_vcpu_put(struct kvmod_vcpu *vcpu)
+{
+}
+
+void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
+{
+}
+
+int kvmod_arch_vcpu_handle_exit(struct kvmod_vcpu *vcpu)
 {
 	return -ENOEXEC;
 }

@@ -2,10 +2,10 @@
 /*
  * Why the guest stopped and what to do about it.
  *
- * kvmod_riscv_handle_exit() runs right after the exit, vCPU still loaded and
- * preemption off: it may use the guest's CSRs but must not sleep. What has
- * to sleep is recorded and done by kvmod_riscv_handle_slow_exit() once the
- * vCPU is put.
+ * kvmod_arch_vcpu_handle_exit() runs right after the exit, vCPU still loaded
+ * and preemption off: it may use the guest's CSRs but must not sleep. What
+ * has to sleep is queued with kvmod_vcpu_defer() and runs once the vCPU is
+ * put (virt/kvmod/run.c).
  */
 
 #include <kunit/visibility.h>
@@ -15,6 +15,12 @@
 #include "riscv.h"
 
 #define INSN_WFI	0x10500073UL
+
+static int fault_step(struct kvmod_vcpu *vcpu)
+{
+	return kvmod_riscv_gstage_fault(vcpu, vcpu->arch.fault_gpa,
+					vcpu->arch.fault_write);
+}
 
 static int guest_page_fault(struct kvmod_vcpu *vcpu)
 {
@@ -32,8 +38,7 @@ static int guest_page_fault(struct kvmod_vcpu *vcpu)
 	    (cause != EXC_INST_GUEST_PAGE_FAULT && kvmod_riscv_imsic_hw_page(vm, gpa))) {
 		a->fault_gpa = gpa;
 		a->fault_write = write;
-		a->fault_pending = true;
-		return KVMOD_EXIT_SLOW;
+		return kvmod_vcpu_defer(vcpu, KVMOD_DEFER_FAULT, fault_step);
 	}
 	/* Nothing to execute outside memory: what real hardware reports. */
 	if (cause == EXC_INST_GUEST_PAGE_FAULT) {
@@ -43,13 +48,25 @@ static int guest_page_fault(struct kvmod_vcpu *vcpu)
 	return kvmod_riscv_mmio_exit(vcpu, gpa, write);
 }
 
+/* The VMM's answer to a CSR access (KVM_EXIT_RISCV_CSR) into rd; past it. */
+static int csr_complete(struct kvmod_vcpu *vcpu)
+{
+	unsigned long insn = vcpu->arch.csr_user_insn;
+	unsigned int rd = (insn >> 7) & 31;
+
+	if (rd)
+		*kvmod_riscv_gpr(vcpu, rd) = vcpu->run->riscv_csr.ret_value;
+	vcpu->arch.sw.guest.regs.pc += 4;
+	return KVMOD_EXIT_GUEST;
+}
+
 /**
  * kvmod_riscv_csr_exit() - hand a guest CSR access to the VMM
  * @vcpu: the vCPU, the access trapped as a virtual instruction
  * @insn: the CSR instruction
  *
  * KVM_EXIT_RISCV_CSR, as upstream fills it: the VMM answers in ret_value,
- * which kvmod_riscv_csr_complete() gives the guest on the next KVM_RUN.
+ * which the guest gets on the next KVM_RUN.
  *
  * Return: %KVMOD_EXIT_USER.
  */
@@ -63,22 +80,7 @@ int kvmod_riscv_csr_exit(struct kvmod_vcpu *vcpu, unsigned long insn)
 				 &run->riscv_csr.write_mask);
 	run->riscv_csr.ret_value = 0;
 	vcpu->arch.csr_user_insn = insn;
-	return KVMOD_EXIT_USER;
-}
-
-/**
- * kvmod_riscv_csr_complete() - finish a CSR access the VMM handled
- * @vcpu: the vCPU, at the start of KVM_RUN after a KVM_EXIT_RISCV_CSR
- */
-void kvmod_riscv_csr_complete(struct kvmod_vcpu *vcpu)
-{
-	unsigned long insn = vcpu->arch.csr_user_insn;
-	unsigned int rd = (insn >> 7) & 31;
-
-	if (rd)
-		*kvmod_riscv_gpr(vcpu, rd) = vcpu->run->riscv_csr.ret_value;
-	vcpu->arch.sw.guest.regs.pc += 4;
-	vcpu->arch.csr_user_insn = 0;
+	return kvmod_vcpu_defer(vcpu, KVMOD_DEFER_USER, csr_complete);
 }
 
 static int virtual_instruction(struct kvmod_vcpu *vcpu)
@@ -106,8 +108,7 @@ static int virtual_instruction(struct kvmod_vcpu *vcpu)
 	if (insn == INSN_WFI) {
 		vcpu->stat.arch.wfi_exit_stat++;
 		a->sw.guest.regs.pc += 4;
-		a->halt_pending = true;
-		return KVMOD_EXIT_SLOW;
+		return kvmod_vcpu_defer_halt(vcpu);
 	}
 	/* Nothing else is emulated: the guest sees what a plain CPU does. */
 	kvmod_riscv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
@@ -137,14 +138,7 @@ static int unexpected_exit(struct kvmod_vcpu *vcpu)
 	return KVMOD_EXIT_USER;
 }
 
-/**
- * kvmod_riscv_handle_exit() - handle an exit while the vCPU is loaded
- * @vcpu: the vCPU, preemption disabled, interrupts enabled
- *
- * Return: %KVMOD_EXIT_GUEST, %KVMOD_EXIT_USER with kvm_run filled in,
- * %KVMOD_EXIT_SLOW, or a negative errno.
- */
-int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu)
+int kvmod_arch_vcpu_handle_exit(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_riscv_switch *sw = &vcpu->arch.sw;
 
@@ -179,33 +173,4 @@ int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu)
 		return unexpected_exit(vcpu);
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(kvmod_riscv_handle_exit);
-
-/**
- * kvmod_riscv_handle_slow_exit() - finish an exit that needs to sleep
- * @vcpu: the vCPU, put and preemptible
- *
- * Return: as kvmod_riscv_handle_exit(), never %KVMOD_EXIT_SLOW.
- */
-int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu)
-{
-	struct kvmod_arch_vcpu *a = &vcpu->arch;
-	int r;
-
-	if (a->sbi_slow)
-		return kvmod_riscv_sbi_ecall_slow(vcpu);
-	if (a->pmu.csr_read_pending) {
-		kvmod_riscv_pmu_csr_complete(vcpu);
-		return KVMOD_EXIT_GUEST;
-	}
-	if (a->fault_pending) {
-		a->fault_pending = false;
-		return kvmod_riscv_gstage_fault(vcpu, a->fault_gpa, a->fault_write);
-	}
-	if (a->halt_pending) {
-		a->halt_pending = false;
-		r = kvmod_vcpu_halt(vcpu);
-		return r ? r : KVMOD_EXIT_GUEST;
-	}
-	return KVMOD_EXIT_GUEST;
-}
+EXPORT_SYMBOL_IF_KUNIT(kvmod_arch_vcpu_handle_exit);

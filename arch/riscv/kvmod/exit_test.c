@@ -46,7 +46,7 @@ static void exit_unexpected_cause(struct kunit *test)
 		sw->htval = 0x2000 + i;
 		sw->htinst = 0x3000 + i;
 		sw->guest.regs.pc = 0x80000000 + 4 * i;
-		KUNIT_EXPECT_EQ_MSG(test, kvmod_riscv_handle_exit(vcpu), KVMOD_EXIT_USER,
+		KUNIT_EXPECT_EQ_MSG(test, kvmod_arch_vcpu_handle_exit(vcpu), KVMOD_EXIT_USER,
 				    "cause %lu", unexpected[i]);
 		KUNIT_EXPECT_EQ(test, run->exit_reason, KVM_EXIT_INTERNAL_ERROR);
 		KUNIT_EXPECT_EQ(test, run->internal.suberror,
@@ -70,7 +70,7 @@ static void exit_host_interrupt(struct kunit *test)
 	vcpu->run = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, vcpu->run);
 	vcpu->arch.sw.scause = CAUSE_IRQ_FLAG | IRQ_S_EXT;
-	KUNIT_EXPECT_EQ(test, kvmod_riscv_handle_exit(vcpu), KVMOD_EXIT_GUEST);
+	KUNIT_EXPECT_EQ(test, kvmod_arch_vcpu_handle_exit(vcpu), KVMOD_EXIT_GUEST);
 	KUNIT_EXPECT_EQ(test, vcpu->run->exit_reason, 0);
 }
 

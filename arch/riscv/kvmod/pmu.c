@@ -580,6 +580,18 @@ static int csr_insn_counter(unsigned long insn, unsigned int *rd)
 	return writes ? -2 : csr - CSR_CYCLE;
 }
 
+/* A trapped counter read, finished once the vCPU is put (perf may sleep). */
+static int csr_read_step(struct kvmod_vcpu *vcpu)
+{
+	struct kvmod_riscv_pmu *pmu = &vcpu->arch.pmu;
+
+	/* x0 stays zero. */
+	if (pmu->csr_read_rd)
+		*kvmod_riscv_gpr(vcpu, pmu->csr_read_rd) = ctr_read(pmu, pmu->csr_read_idx);
+	vcpu->arch.sw.guest.regs.pc += 4;
+	return KVMOD_EXIT_GUEST;
+}
+
 /**
  * kvmod_riscv_pmu_csr_insn() - a trapped access to a counter CSR
  * @vcpu: the loaded vCPU
@@ -588,7 +600,7 @@ static int csr_insn_counter(unsigned long insn, unsigned int *rd)
  * Return: -ENOENT when @insn does not access a counter CSR;
  * %KVMOD_EXIT_GUEST when the guest got an illegal-instruction exception
  * (a write, or a counter it has not configured); %KVMOD_EXIT_SLOW when the
- * read is finished by kvmod_riscv_pmu_csr_complete().
+ * read is finished once the vCPU is put.
  */
 int kvmod_riscv_pmu_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 {
@@ -605,23 +617,7 @@ int kvmod_riscv_pmu_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn)
 	}
 	pmu->csr_read_idx = idx;
 	pmu->csr_read_rd = rd;
-	pmu->csr_read_pending = true;
-	return KVMOD_EXIT_SLOW;
-}
-
-/**
- * kvmod_riscv_pmu_csr_complete() - finish a counter read in the run loop
- * @vcpu: the vCPU, put, sleepable
- */
-void kvmod_riscv_pmu_csr_complete(struct kvmod_vcpu *vcpu)
-{
-	struct kvmod_riscv_pmu *pmu = &vcpu->arch.pmu;
-
-	pmu->csr_read_pending = false;
-	/* x0 stays zero. */
-	if (pmu->csr_read_rd)
-		*kvmod_riscv_gpr(vcpu, pmu->csr_read_rd) = ctr_read(pmu, pmu->csr_read_idx);
-	vcpu->arch.sw.guest.regs.pc += 4;
+	return kvmod_vcpu_defer(vcpu, KVMOD_DEFER_SLEEP, csr_read_step);
 }
 
 /**
@@ -638,7 +634,6 @@ void kvmod_riscv_pmu_reset(struct kvmod_vcpu *vcpu)
 		ctr_release(pmu, i);
 	}
 	pmu->snapshot = PMU_SHMEM_DISABLE;
-	pmu->csr_read_pending = false;
 }
 
 /**

@@ -5,13 +5,6 @@
 
 #include <linux/kvmod_host.h>
 
-/* What an exit handler tells the run loop. */
-enum {
-	KVMOD_EXIT_USER = 0,	/* kvm_run is filled in: return to userspace */
-	KVMOD_EXIT_GUEST = 1,	/* handled: enter the guest again */
-	KVMOD_EXIT_SLOW = 2,	/* must sleep (fault in memory, halt): unload first */
-};
-
 /* Host facts found at module load (main.c). */
 extern unsigned int kvmod_riscv_gpa_bits;
 extern unsigned int kvmod_riscv_vmid_bits;
@@ -65,10 +58,6 @@ void kvmod_riscv_set_irq(struct kvmod_vcpu *vcpu, unsigned int irq, bool level);
 bool kvmod_riscv_isa_enabled(const struct kvmod_vcpu *vcpu, unsigned int ext);
 void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
 			       unsigned long tval);
-
-/* exit.c */
-int kvmod_riscv_handle_exit(struct kvmod_vcpu *vcpu);
-int kvmod_riscv_handle_slow_exit(struct kvmod_vcpu *vcpu);
 
 /* mmio.c */
 /**
@@ -160,18 +149,15 @@ static inline void kvmod_riscv_csr_operands(struct kvmod_vcpu *vcpu, unsigned lo
 
 /* exit.c */
 int kvmod_riscv_csr_exit(struct kvmod_vcpu *vcpu, unsigned long insn);
-void kvmod_riscv_csr_complete(struct kvmod_vcpu *vcpu);
 
 /* sbi.c */
 int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu);
-void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_sbi_init_vcpu(struct kvmod_vcpu *vcpu);
 int kvmod_riscv_sbi_ext_get(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long *val);
 int kvmod_riscv_sbi_ext_set(struct kvmod_vcpu *vcpu, unsigned long ext,
 			    unsigned long val);
 bool kvmod_riscv_sbi_ext_on(struct kvmod_vcpu *vcpu, int idx);
-int kvmod_riscv_sbi_ecall_slow(struct kvmod_vcpu *vcpu);
 
 /* hstateen.c */
 /**
@@ -252,7 +238,6 @@ void kvmod_riscv_pmu_fw_event(struct kvmod_vcpu *vcpu, unsigned int event);
 long kvmod_riscv_pmu_ecall(struct kvmod_vcpu *vcpu, unsigned long fid,
 			   const unsigned long *args, unsigned long *value);
 int kvmod_riscv_pmu_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn);
-void kvmod_riscv_pmu_csr_complete(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_pmu_handle_overflow(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_pmu_reset(struct kvmod_vcpu *vcpu);
 void kvmod_riscv_pmu_destroy(struct kvmod_vcpu *vcpu);

@@ -312,7 +312,7 @@ static enum sbi_action sbi_hsm(struct kvmod_vcpu *vcpu, unsigned long fid,
 	case SBI_EXT_HSM_HART_SUSPEND:
 		/* Retentive suspend is a WFI; losing state is not offered. */
 		if (regs->a0 == SBI_HSM_SUSPEND_RET_DEFAULT) {
-			vcpu->arch.halt_pending = true;
+			kvmod_vcpu_defer_halt(vcpu);
 			return SBI_SLEEP;
 		}
 		if ((regs->a0 & SBI_HSM_SUSP_BASE_MASK) >= SBI_HSM_SUSP_PLAT_BASE ||
@@ -462,14 +462,38 @@ static int sbi_finish(struct kvmod_vcpu *vcpu, const struct sbi_ret *ret,
 	}
 }
 
+/* A call that needs to sleep, finished once the vCPU is put. */
+static int sbi_ecall_slow(struct kvmod_vcpu *vcpu)
+{
+	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
+	unsigned long args[6] = { regs->a0, regs->a1, regs->a2, regs->a3,
+				  regs->a4, regs->a5 };
+	struct sbi_ret ret = { .value = 0 };
+
+	/* Only the PMU takes this path. */
+	ret.error = kvmod_riscv_pmu_ecall(vcpu, regs->a6, args, &ret.value);
+	return sbi_finish(vcpu, &ret, SBI_DONE);
+}
+
+/* Userspace's answer to a KVM_EXIT_RISCV_SBI, at the next KVM_RUN. */
+static int sbi_complete(struct kvmod_vcpu *vcpu)
+{
+	struct sbi_ret ret = {
+		.error = vcpu->run->riscv_sbi.ret[0],
+		.value = vcpu->run->riscv_sbi.ret[1],
+	};
+
+	return sbi_finish(vcpu, &ret, SBI_DONE);
+}
+
 /**
  * kvmod_riscv_sbi_ecall() - handle an ecall from VS-mode
  * @vcpu: the loaded vCPU
  *
  * Return: %KVMOD_EXIT_GUEST when answered, %KVMOD_EXIT_USER for a call
  * forwarded to userspace or a system event, %KVMOD_EXIT_SLOW when the
- * hart stops or suspends, or the call must sleep (then
- * kvmod_riscv_sbi_ecall_slow() finishes it).
+ * hart stops or suspends, or the call must sleep (it is finished once
+ * the vCPU is put).
  */
 int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu)
 {
@@ -492,47 +516,10 @@ int kvmod_riscv_sbi_ecall(struct kvmod_vcpu *vcpu)
 		/* What the guest gets if the VMM does not answer. */
 		run->riscv_sbi.ret[0] = SBI_ERR_NOT_SUPPORTED;
 		run->riscv_sbi.ret[1] = 0;
-		vcpu->arch.sbi_pending = true;
-		return KVMOD_EXIT_USER;
+		return kvmod_vcpu_defer(vcpu, KVMOD_DEFER_USER, sbi_complete);
 	}
 
-	if (act == SBI_SLOW) {
-		vcpu->arch.sbi_slow = true;
-		return KVMOD_EXIT_SLOW;
-	}
+	if (act == SBI_SLOW)
+		return kvmod_vcpu_defer(vcpu, KVMOD_DEFER_SLEEP, sbi_ecall_slow);
 	return sbi_finish(vcpu, &ret, act);
-}
-
-/**
- * kvmod_riscv_sbi_ecall_slow() - finish a call that needs to sleep
- * @vcpu: the vCPU, put, from its run loop
- *
- * Return: %KVMOD_EXIT_GUEST.
- */
-int kvmod_riscv_sbi_ecall_slow(struct kvmod_vcpu *vcpu)
-{
-	struct user_regs_struct *regs = &vcpu->arch.sw.guest.regs;
-	unsigned long args[6] = { regs->a0, regs->a1, regs->a2, regs->a3,
-				  regs->a4, regs->a5 };
-	struct sbi_ret ret = { .value = 0 };
-
-	vcpu->arch.sbi_slow = false;
-	/* Only the PMU takes this path. */
-	ret.error = kvmod_riscv_pmu_ecall(vcpu, regs->a6, args, &ret.value);
-	return sbi_finish(vcpu, &ret, SBI_DONE);
-}
-
-/**
- * kvmod_riscv_sbi_complete() - give the guest userspace's answer
- * @vcpu: the vCPU, at the start of KVM_RUN after a KVM_EXIT_RISCV_SBI
- */
-void kvmod_riscv_sbi_complete(struct kvmod_vcpu *vcpu)
-{
-	struct sbi_ret ret = {
-		.error = vcpu->run->riscv_sbi.ret[0],
-		.value = vcpu->run->riscv_sbi.ret[1],
-	};
-
-	vcpu->arch.sbi_pending = false;
-	sbi_finish(vcpu, &ret, SBI_DONE);
 }

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * RISC-V vCPUs: creation and reset, loading guest state onto a CPU, the run
- * loop and interrupt injection.
- *
- * Without preempt notifiers (only KVM selects them) a vCPU's CSRs are on the
- * CPU only inside a preemption-disabled stretch of KVM_RUN: loaded, then
- * entered as often as exits can be handled there, then put back before
- * anything that may sleep (faulting memory in, halting) or reschedule.
+ * RISC-V vCPUs: creation and reset, loading guest state onto a CPU, the
+ * run loop's hooks (virt/kvmod/run.c) and interrupt injection.
  */
 
 #define pr_fmt(fmt) "kvmod: " fmt
 
 #include <linux/kvmod_host.h>
-#include <linux/preempt.h>
-#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <asm/csr.h>
 #include <asm/hwcap.h>
@@ -155,17 +148,13 @@ static void vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
 	kvmod_riscv_vector_reset(vcpu);
 	a->irqs_pending = 0;
 	a->irqs_pending_mask = 0;
-	kvmod_mmio_cancel(vcpu);
-	a->sbi_pending = false;
-	a->csr_user_insn = 0;
-	a->halt_pending = false;
-	a->fault_pending = false;
+	/* Nothing the old state left half done applies to the new one. */
+	kvmod_vcpu_cancel_deferred(vcpu);
 	hrtimer_cancel(&a->timer.hrt);
 	a->timer.compare = U64_MAX;
 	kvmod_riscv_sta_reset(vcpu);
 	kvmod_riscv_pmu_reset(vcpu);
 	kvmod_riscv_imsic_reset(vcpu);
-	a->sbi_slow = false;
 }
 
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu)
@@ -298,7 +287,7 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 		(READ_ONCE(a->csr.vsie) & ~GENMASK(IRQ_S_GEXT, 0)));
 }
 
-static void vcpu_load(struct kvmod_vcpu *vcpu)
+void kvmod_arch_vcpu_load(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	struct kvmod_riscv_csr *c = &a->csr;
@@ -343,7 +332,7 @@ static void vcpu_load(struct kvmod_vcpu *vcpu)
 	kvmod_riscv_vector_load(vcpu);
 }
 
-static void vcpu_put(struct kvmod_vcpu *vcpu)
+void kvmod_arch_vcpu_put(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	struct kvmod_riscv_csr *c = &a->csr;
@@ -418,64 +407,34 @@ void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
 	g->sstatus |= SR_SPP;
 }
 
-/* Enter and handle exits while nothing needs to sleep or reschedule. */
-static int run_loaded(struct kvmod_vcpu *vcpu)
+void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
 {
-	int r;
-
-	for (;;) {
-		local_irq_disable();
-		WRITE_ONCE(vcpu->mode, KVMOD_IN_GUEST_MODE);
-		/* Pairs with the cmpxchg in kvmod_vcpu_kick(). */
-		smp_mb();
-		if (kvmod_vcpu_exit_pending(vcpu)) {
-			WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
-			local_irq_enable();
-			return KVMOD_EXIT_SLOW;
-		}
-		flush_interrupts(vcpu);
-		kvmod_riscv_vector_enter(vcpu);
-		kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
-		kvmod_riscv_vector_exit(vcpu);
-		WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
-		vcpu->stat.exits++;
-		sync_interrupts(vcpu);
-		/* A host interrupt that made the guest exit is taken here. */
-		local_irq_enable();
-
-		r = kvmod_riscv_handle_exit(vcpu);
-		if (r != KVMOD_EXIT_GUEST)
-			return r;
-	}
+	flush_interrupts(vcpu);
+	kvmod_riscv_vector_enter(vcpu);
+	kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
+	kvmod_riscv_vector_exit(vcpu);
+	sync_interrupts(vcpu);
 }
 
-static void handle_requests(struct kvmod_vcpu *vcpu)
+/* An HSM start: the entry point in pc, its opaque argument in a1. */
+void kvmod_arch_vcpu_reset(struct kvmod_vcpu *vcpu, unsigned long pc,
+			   unsigned long arg)
 {
-	unsigned long pc, a1;
+	vcpu_reset(vcpu, pc, arg);
+}
 
-	kvmod_check_request(KVMOD_REQ_POWER, vcpu);
-	/* An HSM start: the entry point in pc, its opaque argument in a1. */
-	if (kvmod_vcpu_take_reset(vcpu, &pc, &a1))
-		vcpu_reset(vcpu, pc, a1);
+void kvmod_arch_vcpu_requests(struct kvmod_vcpu *vcpu)
+{
 	if (kvmod_check_request(KVMOD_REQ_STEAL_UPDATE, vcpu))
 		kvmod_riscv_sta_record(vcpu);
 	if (kvmod_check_request(KVMOD_REQ_PMU_OVERFLOW, vcpu))
 		kvmod_riscv_pmu_handle_overflow(vcpu);
 }
 
-int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
+int kvmod_arch_vcpu_run_prepare(struct kvmod_vcpu *vcpu)
 {
 	struct kvmod_arch_vcpu *a = &vcpu->arch;
-	int r;
 
-	/* Finish what userspace handled (the core did MMIO). */
-	if (a->sbi_pending)
-		kvmod_riscv_sbi_complete(vcpu);
-	if (a->csr_user_insn)
-		kvmod_riscv_csr_complete(vcpu);
-	if (READ_ONCE(vcpu->run->immediate_exit__unsafe))
-		return -EINTR;
-	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	a->henvcfg = guest_henvcfg(vcpu);
 	/* Once per vCPU lifetime (resets keep opened gates): the ISA is fixed now. */
 	if (!a->hstateen_set) {
@@ -488,30 +447,7 @@ int kvmod_arch_vcpu_run(struct kvmod_vcpu *vcpu)
 	a->hcounteren = kvmod_riscv_pmu_hcounteren(vcpu);
 	/* The thread may have waited since the last KVM_RUN. */
 	kvmod_make_request(KVMOD_REQ_STEAL_UPDATE, vcpu);
-
-	for (;;) {
-		if (signal_pending(current))
-			return -EINTR;
-		cond_resched();
-		handle_requests(vcpu);
-		if (kvmod_vcpu_stopped(vcpu)) {
-			r = kvmod_vcpu_halt(vcpu);
-			if (r)
-				return r;
-			continue;
-		}
-
-		preempt_disable();
-		vcpu_load(vcpu);
-		r = run_loaded(vcpu);
-		vcpu_put(vcpu);
-		preempt_enable();
-
-		if (r == KVMOD_EXIT_SLOW)
-			r = kvmod_riscv_handle_slow_exit(vcpu);
-		if (r <= 0)
-			return r;
-	}
+	return 0;
 }
 
 static long vcpu_interrupt(struct kvmod_vcpu *vcpu, void __user *argp)

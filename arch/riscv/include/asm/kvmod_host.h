@@ -209,8 +209,7 @@ struct kvmod_riscv_pmc {
  * @overflow: counters that wrapped and were not yet reported
  * @fw_count: firmware events so far, by SBI_PMU_FW_* number
  * @snapshot: guest address of the snapshot area, or all ones
- * @csr_read_pending: a trapped counter read waits for its value
- * @csr_read_idx: the counter it reads
+ * @csr_read_idx: the counter a trapped read (deferred) reads
  * @csr_read_rd: its destination register
  */
 struct kvmod_riscv_pmu {
@@ -218,7 +217,6 @@ struct kvmod_riscv_pmu {
 	unsigned long overflow[BITS_TO_LONGS(KVMOD_RISCV_PMU_MAX)];
 	atomic64_t fw_count[SBI_PMU_FW_MAX];
 	unsigned long snapshot;
-	bool csr_read_pending;
 	u8 csr_read_idx;
 	u8 csr_read_rd;
 };
@@ -287,15 +285,11 @@ struct kvmod_arch_vcpu {
 	bool hstateen_eager;
 	unsigned long irqs_pending;
 	unsigned long irqs_pending_mask;
-	bool sbi_pending;
-	unsigned long csr_user_insn;	/* a CSR access the VMM answers, or 0 */
-	bool sbi_slow;
-	bool halt_pending;
+	unsigned long csr_user_insn;	/* the CSR access the VMM answers */
 	bool guest_debug;
 	u64 flush_gpa;
 	u64 fault_gpa;
 	bool fault_write;
-	bool fault_pending;
 	struct kvmod_riscv_pmu pmu;
 	struct kvmod_riscv_imsic imsic;
 	unsigned long sta_shmem;
