@@ -323,6 +323,25 @@ enum kvmod_defer {
 
 typedef int (*kvmod_defer_fn)(struct kvmod_vcpu *vcpu);
 
+/* What a stage-2 leaf allows (kvmod_arch_mmu_map()). */
+#define KVMOD_PROT_WRITE	BIT(0)	/* stores; the page is dirty already */
+#define KVMOD_PROT_EXEC		BIT(1)	/* instruction fetches */
+#define KVMOD_PROT_DEVICE	BIT(2)	/* device memory: uncached, no speculation */
+
+/* Tables the deepest stage-2 walk may need; no format has more levels. */
+#define KVMOD_MMU_CACHE_MAX	8
+
+/**
+ * struct kvmod_mmu_cache - zeroed pages for stage-2 tables, filled before
+ *	mmu_lock is taken so that mapping never allocates
+ * @nr: pages held
+ * @pages: the pages
+ */
+struct kvmod_mmu_cache {
+	unsigned int nr;
+	void *pages[KVMOD_MMU_CACHE_MAX];
+};
+
 /* kvmod_vcpu.mode: where the vCPU thread is, as seen by kicks. */
 enum kvmod_vcpu_mode {
 	KVMOD_OUTSIDE_GUEST_MODE,
@@ -346,6 +365,7 @@ enum kvmod_vcpu_mode {
  * @ran_once: KVM_RUN was called; some configuration is frozen from then on
  * @deferred: steps of queued exit work (bits of &enum kvmod_defer)
  * @defer_fn: the work queued for each step
+ * @mmu_cache: pages for the stage-2 tables its faults add
  * @serial: a number no other vCPU had, for per-CPU flush tracking
  * @power_lock: serialises power state changes with @reset_pc/@reset_arg
  * @power_off: stopped (KVM_MP_STATE_STOPPED): sleeps in KVM_RUN until
@@ -372,6 +392,7 @@ struct kvmod_vcpu {
 	bool ran_once;
 	unsigned long deferred;
 	kvmod_defer_fn defer_fn[KVMOD_DEFER_NR];
+	struct kvmod_mmu_cache mmu_cache;
 	u64 serial;
 	spinlock_t power_lock;	/* power_off, reset_pc, reset_arg */
 	bool power_off;
@@ -439,8 +460,14 @@ void kvmod_mmu_unmap_slot(struct kvmod_vm *vm, struct kvmod_memslot *slot);
 void kvmod_mmu_flush(struct kvmod_vm *vm);
 unsigned long kvmod_mmu_seq_begin(struct kvmod_vm *vm);
 bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
-unsigned int kvmod_mmu_map_level(struct kvmod_vm *vm, struct kvmod_memslot *slot,
-				 u64 gfn, unsigned long hva);
+
+/* Stage-2 fault-in (virt/kvmod/fault.c). */
+int kvmod_mmu_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
+unsigned int kvmod_mmu_fit_shift(const struct kvmod_memslot *slot, u64 gfn,
+				 unsigned long hva, unsigned int max_shift);
+int kvmod_mmu_cache_topup(struct kvmod_mmu_cache *c, unsigned int min);
+void *kvmod_mmu_cache_alloc(struct kvmod_mmu_cache *c);
+void kvmod_mmu_cache_free(struct kvmod_mmu_cache *c);
 
 /* The run loop, kicks, halting, deferred exit work (virt/kvmod/run.c). */
 void kvmod_vcpu_run_init(struct kvmod_vcpu *vcpu);
@@ -831,6 +858,31 @@ void kvmod_arch_vcpu_blocking(struct kvmod_vcpu *vcpu);
  * Undoes kvmod_arch_vcpu_blocking() before the vCPU runs again.
  */
 void kvmod_arch_vcpu_unblocking(struct kvmod_vcpu *vcpu);
+
+/**
+ * kvmod_arch_mmu_tables_needed() - stage-2 tables one fault may add
+ * @vm: the VM
+ *
+ * Return: at most %KVMOD_MMU_CACHE_MAX; the fault tops the vCPU's cache
+ * up to it before taking mmu_lock.
+ */
+unsigned int kvmod_arch_mmu_tables_needed(struct kvmod_vm *vm);
+
+/**
+ * kvmod_arch_mmu_map() - install one stage-2 leaf
+ * @vcpu: the faulting vCPU; tables come from @vcpu->mmu_cache
+ * @gpa: guest physical address inside the leaf
+ * @pfn: host frame of @gpa itself (the leaf's base is aligned down)
+ * @shift: leaf size, PAGE_SHIFT, PMD_SHIFT or PUD_SHIFT; a smaller leaf
+ *	is fine where a table is already in the way
+ * @prot: KVMOD_PROT_* (read is always allowed)
+ *
+ * Called with the VM's mmu_lock held. Does the cache maintenance and
+ * memory attributes @prot implies, and makes the vCPU flush what its TLB
+ * may hold for @gpa before it next enters.
+ */
+void kvmod_arch_mmu_map(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
+			unsigned int shift, unsigned int prot);
 
 /**
  * kvmod_arch_unmap_gfn_range() - drop stage-2 mappings of guest frames

@@ -11,7 +11,6 @@
 #include <linux/kvmod_host.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
-#include <linux/pgtable.h>
 
 static inline struct kvmod_vm *mn_to_vm(struct mmu_notifier *mn)
 {
@@ -181,92 +180,4 @@ bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq)
 {
 	lockdep_assert_held(&vm->mmu_lock);
 	return vm->mmu_invalidate_in_progress || vm->mmu_invalidate_seq != seq;
-}
-
-#ifdef CONFIG_RISCV
-/* RISC-V keeps these out of line and unexported; the same folding rule. */
-static p4d_t *host_p4d(pgd_t *pgd, unsigned long addr)
-{
-	return pgtable_l5_enabled ? pgd_pgtable(*pgd) + p4d_index(addr) :
-				    (p4d_t *)pgd;
-}
-
-static pud_t *host_pud(p4d_t *p4d, unsigned long addr)
-{
-	return pgtable_l4_enabled ? p4d_pgtable(*p4d) + pud_index(addr) :
-				    (pud_t *)p4d;
-}
-#else
-#define host_p4d p4d_offset
-#define host_pud pud_offset
-#endif
-
-/*
- * The level (0: 4 KiB, 1: PMD, 2: PUD) of the leaf that maps @hva in @mm,
- * read locklessly as GUP-fast does: interrupts off keep the tables from
- * being freed under us, and the MMU notifier sequence catches any change.
- */
-static unsigned int host_level(struct mm_struct *mm, unsigned long hva)
-{
-	unsigned int level = 0;
-	unsigned long flags;
-	pgd_t pgd;
-	p4d_t p4d;
-	pud_t pud;
-	pmd_t pmd;
-
-	local_irq_save(flags);
-	pgd = READ_ONCE(*pgd_offset(mm, hva));
-	if (!pgd_present(pgd))
-		goto out;
-	p4d = READ_ONCE(*host_p4d(&pgd, hva));
-	if (!p4d_present(p4d))
-		goto out;
-	pud = READ_ONCE(*host_pud(&p4d, hva));
-	if (!pud_present(pud))
-		goto out;
-	if (pud_leaf(pud)) {
-		level = 2;
-		goto out;
-	}
-	pmd = pmdp_get_lockless(pmd_offset(&pud, hva));
-	if (pmd_present(pmd) && pmd_leaf(pmd))
-		level = 1;
-out:
-	local_irq_restore(flags);
-	return level;
-}
-
-/**
- * kvmod_mmu_map_level() - the largest stage-2 leaf a fault may install
- * @vm: the VM
- * @slot: the slot holding @gfn
- * @gfn: the faulting guest frame
- * @hva: its host address, just faulted in (GUP)
- *
- * A leaf of level L maps 512^L pages. It may be as large as the host's own
- * mapping of @hva when the block lies wholly inside @slot and has the same
- * offset within the block on both sides; never larger than 4 KiB while the
- * slot logs dirty pages (each page must fault for its bit). Call after
- * kvmod_mmu_seq_begin() and check kvmod_mmu_seq_retry() before mapping.
- *
- * Return: 0, 1 (2 MiB with 4 KiB pages) or 2 (1 GiB).
- */
-unsigned int kvmod_mmu_map_level(struct kvmod_vm *vm, struct kvmod_memslot *slot,
-				 u64 gfn, unsigned long hva)
-{
-	unsigned int level;
-	u64 n;
-
-	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
-		return 0;
-	for (level = host_level(vm->mm, hva); level; level--) {
-		n = 1ULL << (9 * level);
-		if (((hva >> PAGE_SHIFT) ^ gfn) & (n - 1))
-			continue;
-		if ((gfn & ~(n - 1)) >= slot->base_gfn &&
-		    (gfn | (n - 1)) < slot->base_gfn + slot->npages)
-			break;
-	}
-	return level;
 }

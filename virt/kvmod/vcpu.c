@@ -132,6 +132,7 @@ void kvmod_vcpu_destroy(struct kvmod_vcpu *vcpu)
 	while (test_bit(0, &vcpu->kick_inflight))
 		cpu_relax();
 	kvmod_arch_vcpu_destroy(vcpu);
+	kvmod_mmu_cache_free(&vcpu->mmu_cache);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }

@@ -193,7 +193,19 @@ bool kvmod_arch_vcpu_runnable(struct kvmod_vcpu *vcpu)
 	return false;
 }
 
-/* No stage-2 tables exist before the arm64 vCPU core: nothing to unmap. */
+/* No stage-2 tables exist before the arm64 vCPU core: no fault maps any. */
+unsigned int kvmod_arch_mmu_tables_needed(struct kvmod_vm *vm)
+{
+	return 0;
+}
+
+void kvmod_arch_mmu_map(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
+			unsigned int shift, unsigned int prot)
+{
+	WARN_ONCE(1, "kvmod: arm64 stage-2 map without a vCPU core");
+}
+
+/* Nothing to unmap either. */
 bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
 {
 	return false;

@@ -18,8 +18,11 @@
 
 static int fault_step(struct kvmod_vcpu *vcpu)
 {
-	return kvmod_riscv_gstage_fault(vcpu, vcpu->arch.fault_gpa,
-					vcpu->arch.fault_write);
+	u64 gpa = vcpu->arch.fault_gpa;
+	int r = kvmod_mmu_fault(vcpu, gpa, vcpu->arch.fault_write);
+
+	/* Not memory: a page of a hardware interrupt file, perhaps (imsic.c). */
+	return r == -ENOENT ? kvmod_riscv_imsic_map_page(vcpu, gpa) : r;
 }
 
 static int guest_page_fault(struct kvmod_vcpu *vcpu)

@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * G-stage (guest physical to host physical) translation: the page tables
- * hgatp points at, VMIDs, demand faulting from memory slots and TLB
- * maintenance.
+ * hgatp points at, the leaves faults install and TLB maintenance.
  *
- * The tables are filled only on guest faults: a fault looks the frame up in
- * the memory slots, pins nothing (the MMU notifier removes the mapping when
- * the host's changes) and installs one leaf: as large as the host maps the
- * memory (a 2 MiB or 1 GiB leaf for a THP or hugetlb page that lies, with
- * the same alignment, wholly inside the slot), 4 KiB otherwise and always
- * while the slot logs dirty pages. Leaves are always accessed and, when
- * writable, dirty: the page is marked dirty when mapped writable, so
- * hardware never needs to update A/D bits.
+ * The tables are filled only on guest faults: the core (virt/kvmod/fault.c)
+ * finds the host frame and the leaf size, kvmod_arch_mmu_map() writes the
+ * leaf. Leaves are always accessed and, when writable, dirty: the page is
+ * marked dirty when mapped writable, so hardware never needs to update A/D
+ * bits.
  *
  * An unmap that empties a whole table detaches it, so the range can get a
  * huge leaf again (after dirty logging, say); detached tables are freed once
@@ -30,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <asm/cacheflush.h>
+#include <asm/cpufeature.h>
 #include <asm/csr.h>
 #include <asm/sbi.h>
 
@@ -42,6 +39,7 @@
 #define GPTE_U		BIT(4)
 #define GPTE_A		BIT(6)
 #define GPTE_D		BIT(7)
+#define GPTE_PBMT_IO	(2ULL << 61)
 #define GPTE_LEAF	(GPTE_R | GPTE_W | GPTE_X)
 #define GPTE_PFN_SHIFT	10
 #define GPTE_PFN_MASK	GENMASK_ULL(53, 10)
@@ -259,29 +257,9 @@ bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
 	return changed;
 }
 
-/* Tables a fault may need, allocated before mmu_lock is taken. */
-static int pt_cache_topup(struct kvmod_vcpu *vcpu)
+unsigned int kvmod_arch_mmu_tables_needed(struct kvmod_vm *vm)
 {
-	struct kvmod_arch_vcpu *a = &vcpu->arch;
-
-	while (a->pt_cache_nr < gstage_levels() - 1) {
-		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-
-		if (!p)
-			return -ENOMEM;
-		a->pt_cache[a->pt_cache_nr++] = p;
-	}
-	return 0;
-}
-
-/**
- * kvmod_riscv_pt_cache_free() - release a vCPU's spare table pages
- * @vcpu: the vCPU being destroyed
- */
-void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu)
-{
-	while (vcpu->arch.pt_cache_nr)
-		free_page((unsigned long)vcpu->arch.pt_cache[--vcpu->arch.pt_cache_nr]);
+	return gstage_levels() - 1;
 }
 
 /*
@@ -292,7 +270,6 @@ void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu)
 static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
 		     u64 prot, unsigned int level)
 {
-	struct kvmod_arch_vcpu *a = &vcpu->arch;
 	struct kvmod_vm *vm = vcpu->vm;
 	u64 *table = vm->arch.pgd;
 	unsigned int l;
@@ -309,7 +286,7 @@ static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
 		}
 		if (*pte & GPTE_V)
 			(*leaf_stat(vm, l))--;	/* a huge leaf becomes a table */
-		WRITE_ONCE(*pte, ((u64)virt_to_pfn(a->pt_cache[--a->pt_cache_nr]) <<
+		WRITE_ONCE(*pte, ((u64)virt_to_pfn(kvmod_mmu_cache_alloc(&vcpu->mmu_cache)) <<
 				  GPTE_PFN_SHIFT) | GPTE_V);
 		table = pte_table(*pte);
 	}
@@ -325,82 +302,23 @@ static void set_leaf(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
 	WRITE_ONCE(*pte, ((u64)pfn << GPTE_PFN_SHIFT) | prot);
 }
 
-/**
- * kvmod_riscv_gstage_fault() - map the memory behind a guest page fault
- * @vcpu: the faulting vCPU, outside the guest and preemptible
- * @gpa: guest physical address of the access
- * @write: the access was a store
- *
- * Return: %KVMOD_EXIT_GUEST to retry the access (mapped, or the slot or
- * host mapping changed meanwhile); -EFAULT when the slot's host memory is
- * not accessible; -ENOMEM.
- */
-int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
+void kvmod_arch_mmu_map(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
+			unsigned int shift, unsigned int prot)
 {
-	struct kvmod_vm *vm = vcpu->vm;
-	u64 gfn = gpa >> PAGE_SHIFT;
-	struct kvmod_memslot *slot;
-	struct page *page = NULL;
-	bool writable = false;
-	unsigned long hva, seq;
-	unsigned int level;
-	int idx, r;
-	u64 prot;
+	u64 pte = GPTE_V | GPTE_R | GPTE_U | GPTE_A;
 
-	r = pt_cache_topup(vcpu);
-	if (r)
-		return r;
-
-	idx = srcu_read_lock(&vm->srcu);
-	r = KVMOD_EXIT_GUEST;
-	slot = kvmod_gfn_to_memslot(vm, gfn);
-	/* Not memory: a page of a hardware interrupt file, perhaps (imsic.c). */
-	if (!slot) {
-		srcu_read_unlock(&vm->srcu, idx);
-		return kvmod_riscv_imsic_map_page(vcpu, gpa);
-	}
-	/* Made read-only meanwhile: the refault takes the MMIO path. */
-	if (write && (slot->flags & KVM_MEM_READONLY))
-		goto out;
-	hva = kvmod_memslot_hva(slot, gfn);
-	seq = kvmod_mmu_seq_begin(vm);
-
-	if (write) {
-		writable = get_user_pages_unlocked(hva, 1, &page, FOLL_WRITE) == 1;
-	} else if (!(slot->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))) {
-		/* Map writable when that costs no fault (no COW to break). */
-		writable = get_user_page_fast_only(hva, FOLL_WRITE, &page);
-	}
-	if (!page && !write &&
-	    get_user_pages_unlocked(hva, 1, &page, 0) != 1)
-		page = NULL;
-	if (!page) {
-		r = -EFAULT;
-		goto out;
-	}
-
-	prot = GPTE_V | GPTE_R | GPTE_X | GPTE_U | GPTE_A;
-	if (writable)
-		prot |= GPTE_W | GPTE_D;
-	/* After GUP: the host maps the page now, at the size it chose. */
-	level = kvmod_mmu_map_level(vm, slot, gfn, hva);
-
-	spin_lock(&vm->mmu_lock);
-	if (!kvmod_mmu_seq_retry(vm, seq)) {
-		set_leaf(vcpu, gpa, page_to_pfn(page), prot, level);
-		/* The CPU may have cached the old entry (or its absence). */
-		vcpu->arch.flush_gpa = gpa;
-		kvmod_make_request(KVMOD_REQ_TLB_FLUSH, vcpu);
-		if (writable)
-			kvmod_memslot_mark_dirty(slot, gfn);
-	}
-	spin_unlock(&vm->mmu_lock);
-	if (writable)
-		set_page_dirty_lock(page);
-	put_page(page);
-out:
-	srcu_read_unlock(&vm->srcu, idx);
-	return r;
+	if (prot & KVMOD_PROT_WRITE)
+		pte |= GPTE_W | GPTE_D;
+	if (prot & KVMOD_PROT_EXEC)
+		pte |= GPTE_X;
+	/* Svpbmt: I/O ordering, uncached; without it the host's PMAs decide. */
+	if ((prot & KVMOD_PROT_DEVICE) && riscv_has_extension_unlikely(RISCV_ISA_EXT_SVPBMT))
+		pte |= GPTE_PBMT_IO;
+	/* Levels of this format are 9 bits apart, as the host's are. */
+	set_leaf(vcpu, gpa, pfn, pte, (shift - PAGE_SHIFT) / 9);
+	/* The CPU may have cached the old entry (or its absence). */
+	vcpu->arch.flush_gpa = gpa;
+	kvmod_make_request(KVMOD_REQ_TLB_FLUSH, vcpu);
 }
 
 /**
@@ -420,18 +338,16 @@ int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 				  bool (*valid)(void *arg), void *arg, phys_addr_t pa)
 {
 	struct kvmod_vm *vm = vcpu->vm;
-	int r = pt_cache_topup(vcpu);
+	int r;
 
+	r = kvmod_mmu_cache_topup(&vcpu->mmu_cache, kvmod_arch_mmu_tables_needed(vm));
 	if (r)
 		return r;
 	spin_lock(&vm->mmu_lock);
-	if (valid(arg)) {
-		/* Stores and loads (zero on IMSIC pages), never instructions. */
-		set_leaf(vcpu, gpa, pa >> PAGE_SHIFT, GPTE_V | GPTE_R | GPTE_W | GPTE_U |
-			 GPTE_A | GPTE_D, 0);
-		vcpu->arch.flush_gpa = gpa;
-		kvmod_make_request(KVMOD_REQ_TLB_FLUSH, vcpu);
-	}
+	/* Stores and loads (zero on IMSIC pages), never instructions. */
+	if (valid(arg))
+		kvmod_arch_mmu_map(vcpu, gpa, pa >> PAGE_SHIFT, PAGE_SHIFT,
+				   KVMOD_PROT_WRITE | KVMOD_PROT_DEVICE);
 	spin_unlock(&vm->mmu_lock);
 	return KVMOD_EXIT_GUEST;
 }

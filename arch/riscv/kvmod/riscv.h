@@ -26,11 +26,9 @@ void kvmod_riscv_fp_restore(const struct __riscv_d_ext_state *state);
 /* gstage.c */
 int kvmod_riscv_gstage_init(struct kvmod_vm *vm);
 void kvmod_riscv_gstage_destroy(struct kvmod_vm *vm);
-int kvmod_riscv_gstage_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 void kvmod_riscv_gstage_load(struct kvmod_vcpu *vcpu);
 int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 				  bool (*valid)(void *arg), void *arg, phys_addr_t pa);
-void kvmod_riscv_pt_cache_free(struct kvmod_vcpu *vcpu);
 
 /* isa.c */
 void kvmod_riscv_isa_init(struct kvmod_vcpu *vcpu);

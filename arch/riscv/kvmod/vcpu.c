@@ -184,7 +184,6 @@ void kvmod_arch_vcpu_destroy(struct kvmod_vcpu *vcpu)
 {
 	kvmod_riscv_timer_destroy(vcpu);
 	kvmod_riscv_pmu_destroy(vcpu);
-	kvmod_riscv_pt_cache_free(vcpu);
 	kvmod_riscv_vector_destroy(vcpu);
 	kvmod_riscv_imsic_destroy(vcpu);
 }

@@ -297,8 +297,6 @@ struct kvmod_arch_vcpu {
 	unsigned long host_scounteren;
 	unsigned long host_senvcfg;
 	unsigned long host_sstateen0;
-	void *pt_cache[8];
-	int pt_cache_nr;
 };
 
 #endif /* __ASSEMBLY__ */

@@ -5,9 +5,13 @@
  * behind a writable slot), coalesced MMIO, immediate
  * exits, signals stopping a guest that spins with interrupts off, WFI
  * woken by the guest's timer, fetches outside memory, dirty logging,
- * binary statistics and ONE_REG rules.
+ * guest memory in a VM_PFNMAP mapping (udmabuf), binary statistics and
+ * ONE_REG rules.
  */
 
+#include <fcntl.h>
+#include <linux/udmabuf.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 
 #include "guest.h"
@@ -62,6 +66,12 @@ GUEST_CODE(dirty,
 GUEST_CODE(rom,
 	   "li t0, 0x90000000\n ld a0, 0(t0)\n" G_REPORT(1)
 	   "li t1, 9\n sd t1, 8(t0)\n" G_REPORT(2));
+
+/* Reads 0x90000000, stores 9 at 0x90000008, over and over. */
+GUEST_CODE(peek,
+	   "0: li t0, 0x90000000\n ld a0, 0(t0)\n" G_REPORT(1)
+	   "li t1, 9\n sd t1, 8(t0)\n" G_REPORT(2)
+	   "j 0b\n");
 
 GUEST_CODE(coalesce,
 	   "li t0, 0x10000000\n"
@@ -243,6 +253,60 @@ TEST_F(run, writable_slot_over_memory_made_read_only)
 	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
 	EXPECT_EQ(9, mem[1]);
 	munmap(mem, 0x1000);
+}
+
+/*
+ * udmabuf maps a memfd's pages with VM_PFNMAP, which GUP refuses: the
+ * fault-in must read the frame from the host page table. The guest must
+ * see and change the memfd's own page, dirty logging there is refused,
+ * and once the mapping is gone the guest must not reach the page any more.
+ */
+TEST_F(run, pfnmap_slot)
+{
+	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = 0x1000 };
+	uint64_t *map, *page;
+	struct kvm_run *run;
+	int memfd, dev, buf;
+
+	guest_setup(_metadata, &self->g, peek_start, peek_end);
+	memfd = memfd_create("kvmod-pfnmap", MFD_ALLOW_SEALING);
+	ASSERT_GE(memfd, 0);
+	ASSERT_EQ(0, ftruncate(memfd, 0x1000));
+	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	dev = open("/dev/udmabuf", O_RDWR);
+	ASSERT_GE(dev, 0);
+	create.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	ASSERT_GE(buf, 0);
+	map = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	page = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	page[0] = 0xfeed;
+
+	/* VM_PFNMAP has no dirty tracking. */
+	EXPECT_EQ(EINVAL, set_region(self->g.vm, 1, KVM_MEM_LOG_DIRTY_PAGES,
+				     0x90000000, 0x1000, map));
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, 0x90000000, 0x1000, map));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0xfeed, run->riscv_sbi.args[0]);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(9, page[1]);
+	/* Mapped now: the host's next write shows without a fault. */
+	page[0] = 0xbeef;
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 1);
+	EXPECT_EQ(0xbeef, run->riscv_sbi.args[0]);
+
+	/* The host mapping goes: so must the guest's. */
+	ASSERT_EQ(0, munmap(map, 0x1000));
+	page[0] = 0x5a5a;
+	EXPECT_EQ(EFAULT, guest_run(self->g.vcpu));
+	EXPECT_EQ(0x5a5a, page[0]);
+
+	munmap(page, 0x1000);
+	close(buf);
+	close(dev);
+	close(memfd);
 }
 
 TEST_F(run, coalesced_mmio)
