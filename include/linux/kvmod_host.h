@@ -7,6 +7,7 @@
 #ifndef __LINUX_KVMOD_HOST_H
 #define __LINUX_KVMOD_HOST_H
 
+#include <linux/interval_tree.h>
 #include <linux/kvm.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -48,6 +49,8 @@
  * @id: slot id within its address space
  * @as_id: address space id
  * @dirty_bitmap: one bit per page while KVM_MEM_LOG_DIRTY_PAGES is set
+ * @hva_node: in the address space's @hva_tree, over the host addresses
+ *	backing the slot
  */
 struct kvmod_memslot {
 	u64 base_gfn;
@@ -57,6 +60,7 @@ struct kvmod_memslot {
 	u16 id;
 	u16 as_id;
 	unsigned long *dirty_bitmap;
+	struct interval_tree_node hva_node;
 };
 
 /**
@@ -64,12 +68,15 @@ struct kvmod_memslot {
  * @gfn_tree: guest frame ranges to slots; readers look up without locks
  *	under the VM's SRCU, writers hold the VM's slots_lock
  * @by_id: slot id to slot
+ * @hva_tree: host address ranges to slots (they may overlap), for MMU
+ *	notifiers; changed and read under the VM's mmu_lock
  * @nr_pages: pages covered by all slots
  * @nr_slots: number of slots
  */
 struct kvmod_memslots {
 	struct maple_tree gfn_tree;
 	struct xarray by_id;
+	struct rb_root_cached hva_tree;
 	u64 nr_pages;
 	unsigned int nr_slots;
 };
@@ -893,6 +900,22 @@ void kvmod_arch_mmu_map(struct kvmod_vcpu *vcpu, u64 gpa, unsigned long pfn,
  * Return: true when something was unmapped and TLBs need flushing.
  */
 bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end);
+
+/**
+ * kvmod_arch_age_gfn_range() - whether the guest used frames, and age them
+ * @vm: the VM, with @vm->mmu_lock held
+ * @start: first guest frame
+ * @end: guest frame after the last one
+ * @clear: clear the leaves' access records (the caller flushes TLBs
+ *	when this returns true)
+ *
+ * An aged leaf must record the next guest access again, by hardware or
+ * by faulting into kvmod_mmu_fault().
+ *
+ * Return: true when a leaf in the range was accessed since it was last
+ * aged (or mapped).
+ */
+bool kvmod_arch_age_gfn_range(struct kvmod_vm *vm, u64 start, u64 end, bool clear);
 
 /**
  * kvmod_arch_write_protect_gfns() - make stage-2 mappings read-only

@@ -8,7 +8,8 @@
  * a range, is O(log n) and lockless (RCU-safe), which keeps lookups and
  * updates fast with tens of thousands of slots. Writers hold slots_lock; a
  * removed slot is freed only after an SRCU grace period, so a reader inside
- * the VM's SRCU read-side section never sees freed memory.
+ * the VM's SRCU read-side section never sees freed memory. MMU notifiers
+ * find slots by host address in an interval tree instead, under mmu_lock.
  */
 
 #include <kunit/visibility.h>
@@ -159,11 +160,11 @@ static void store_range(struct kvmod_memslots *slots,
  * with slots_lock held and, for a new id, its by_id entry reserved.
  *
  * Two indexes, two kinds of reader: vCPU faults find slots in gfn_tree,
- * MMU notifiers find them in by_id. The invariant: every stage-2 entry a
- * slot gave is reachable by the notifiers until it is zapped, or the host
- * could free a page the guest still maps. So a slot enters by_id before
- * gfn_tree and leaves gfn_tree before by_id, with a grace period and the
- * zap in between:
+ * MMU notifiers find them in hva_tree. The invariant: every stage-2 entry
+ * a slot gave is reachable by the notifiers until it is zapped, or the
+ * host could free a page the guest still maps. So a slot enters hva_tree
+ * before gfn_tree and leaves gfn_tree before hva_tree, with a grace period
+ * and the zap in between:
  *
  * 1. @old leaves gfn_tree (an in-place flags change swaps it for @new in
  *    one step: same frames, same host range, so @old's by_id entry still
@@ -171,8 +172,9 @@ static void store_range(struct kvmod_memslots *slots,
  *    deleted range meanwhile finds no slot and exits as MMIO, as upstream.
  * 2. Grace period: no fault can still be mapping through @old.
  * 3. @old's stage-2 entries are zapped; none can come back.
- * 4. by_id switches to @new (or drops the id); @new enters gfn_tree.
- * 5. Grace period: no notifier still walks @old; it is freed.
+ * 4. hva_tree and by_id switch to @new (or drop @old); @new enters
+ *    gfn_tree.
+ * 5. Grace period: no fault or notifier still holds @old; it is freed.
  */
 static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
 			 struct kvmod_memslot *old, struct kvmod_memslot *new)
@@ -188,6 +190,13 @@ static void replace_slot(struct kvmod_vm *vm, struct kvmod_memslots *slots,
 		slots->nr_pages -= old->npages;
 		slots->nr_slots--;
 	}
+	/* Notifiers walk hva_tree under mmu_lock: change it under it too. */
+	spin_lock(&vm->mmu_lock);
+	if (old)
+		interval_tree_remove(&old->hva_node, &slots->hva_tree);
+	if (new)
+		interval_tree_insert(&new->hva_node, &slots->hva_tree);
+	spin_unlock(&vm->mmu_lock);
 	if (new) {
 		xa_store(&slots->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
 		if (!in_place)
@@ -282,6 +291,8 @@ int kvmod_set_memory_region(struct kvmod_vm *vm,
 	new->flags = mem->flags;
 	new->id = (u16)mem->slot;
 	new->as_id = mem->slot >> 16;
+	new->hva_node.start = new->userspace_addr;
+	new->hva_node.last = new->userspace_addr + (npages << PAGE_SHIFT) - 1;
 
 	/* Everything that can fail comes before the update itself. */
 	r = 0;
@@ -313,6 +324,7 @@ void kvmod_memslots_init(struct kvmod_vm *vm)
 		/* RCU mode: lookups need no lock, nodes are freed after a grace period. */
 		mt_init_flags(&vm->memslots[i].gfn_tree, MT_FLAGS_USE_RCU);
 		xa_init(&vm->memslots[i].by_id);
+		vm->memslots[i].hva_tree = RB_ROOT_CACHED;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_memslots_init);

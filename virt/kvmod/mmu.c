@@ -6,6 +6,11 @@
  * swap it at any time. An MMU notifier tells us before that happens; we drop
  * the affected stage-2 entries and flush the TLBs, and a fault that raced
  * with the invalidation notices it through the sequence count and retries.
+ *
+ * The same notifier lets host reclaim (and idle page tracking) see guest
+ * accesses, which never touch the host's own page table: aging clears the
+ * stage-2 leaves' access records, and the next guest access sets them
+ * again (or faults, where the hardware does not update them).
  */
 
 #include <linux/kvmod_host.h>
@@ -29,31 +34,43 @@ void kvmod_mmu_flush(struct kvmod_vm *vm)
 	vm->stat.remote_tlb_flush++;
 }
 
-/*
- * Unmap what [@start, @end) of host addresses backs in every slot. Slots are
- * walked by id: invalidations are rare next to faults, so this beats keeping
- * a second index by host address up to date on every slot update.
- */
-static bool unmap_hva_range(struct kvmod_vm *vm, unsigned long start,
-			    unsigned long end)
+/* An operation on the stage-2 leaves of guest frames [@start, @end). */
+typedef bool (*gfn_range_fn)(struct kvmod_vm *vm, u64 start, u64 end, bool arg);
+
+static bool unmap_gfns(struct kvmod_vm *vm, u64 start, u64 end, bool unused)
 {
+	return kvmod_arch_unmap_gfn_range(vm, start, end);
+}
+
+/*
+ * Apply @fn to what [@start, @end) of host addresses backs in each slot;
+ * true when any call returned true. The interval tree finds the slots
+ * concerned in O(log n) for the many small ranges reclaim and aging send.
+ */
+static bool hva_range_op(struct kvmod_vm *vm, unsigned long start,
+			 unsigned long end, gfn_range_fn fn, bool arg)
+{
+	struct interval_tree_node *node;
 	struct kvmod_memslot *slot;
-	unsigned long id;
 	bool flush = false;
 	int i;
 
+	lockdep_assert_held(&vm->mmu_lock);
+	if (end <= start)
+		return false;
 	for (i = 0; i < KVMOD_ADDRESS_SPACE_NUM; i++) {
-		xa_for_each(&vm->memslots[i].by_id, id, slot) {
-			unsigned long s = slot->userspace_addr;
-			unsigned long e = s + (slot->npages << PAGE_SHIFT);
+		for (node = interval_tree_iter_first(&vm->memslots[i].hva_tree, start, end - 1);
+		     node; node = interval_tree_iter_next(node, start, end - 1)) {
+			unsigned long s, e;
 			u64 gfn_start, gfn_end;
 
-			if (end <= s || start >= e)
-				continue;
+			slot = container_of(node, struct kvmod_memslot, hva_node);
+			s = slot->userspace_addr;
+			e = s + (slot->npages << PAGE_SHIFT);
 			gfn_start = slot->base_gfn + ((max(start, s) - s) >> PAGE_SHIFT);
 			gfn_end = slot->base_gfn +
 				  ((min(end, e) - s + PAGE_SIZE - 1) >> PAGE_SHIFT);
-			flush |= kvmod_arch_unmap_gfn_range(vm, gfn_start, gfn_end);
+			flush |= fn(vm, gfn_start, gfn_end, arg);
 		}
 	}
 	return flush;
@@ -70,7 +87,7 @@ static int kvmod_mn_invalidate_range_start(struct mmu_notifier *mn,
 	spin_lock(&vm->mmu_lock);
 	/* From here on, no fault may install a mapping of the old pages. */
 	vm->mmu_invalidate_in_progress++;
-	flush = unmap_hva_range(vm, range->start, range->end);
+	flush = hva_range_op(vm, range->start, range->end, unmap_gfns, false);
 	if (flush)
 		kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
@@ -99,15 +116,52 @@ static void kvmod_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	idx = srcu_read_lock(&vm->srcu);
 	spin_lock(&vm->mmu_lock);
-	if (unmap_hva_range(vm, 0, ULONG_MAX))
+	if (hva_range_op(vm, 0, ULONG_MAX, unmap_gfns, false))
 		kvmod_mmu_flush(vm);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 }
 
+/*
+ * Whether the guest accessed [@start, @end) since the last aging; with
+ * @clear, age it. Cleared records are flushed even for clear_young: a CPU
+ * still caching a leaf would not record (or fault on) the next access, and
+ * the page would look idle while the guest uses it.
+ */
+static bool age_hva_range(struct kvmod_vm *vm, unsigned long start,
+			  unsigned long end, bool clear)
+{
+	bool young;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	spin_lock(&vm->mmu_lock);
+	young = hva_range_op(vm, start, end, kvmod_arch_age_gfn_range, clear);
+	if (young && clear)
+		kvmod_mmu_flush(vm);
+	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
+	return young;
+}
+
+static int kvmod_mn_clear_flush_young(struct mmu_notifier *mn, struct mm_struct *mm,
+				      unsigned long start, unsigned long end)
+{
+	return age_hva_range(mn_to_vm(mn), start, end, true);
+}
+
+static int kvmod_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long address)
+{
+	return age_hva_range(mn_to_vm(mn), address, address + 1, false);
+}
+
 static const struct mmu_notifier_ops kvmod_mmu_notifier_ops = {
 	.invalidate_range_start	= kvmod_mn_invalidate_range_start,
 	.invalidate_range_end	= kvmod_mn_invalidate_range_end,
+	.clear_flush_young	= kvmod_mn_clear_flush_young,
+	.clear_young		= kvmod_mn_clear_flush_young,
+	.test_young		= kvmod_mn_test_young,
 	.release		= kvmod_mn_release,
 };
 

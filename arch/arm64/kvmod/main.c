@@ -211,6 +211,11 @@ bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
 	return false;
 }
 
+bool kvmod_arch_age_gfn_range(struct kvmod_vm *vm, u64 start, u64 end, bool clear)
+{
+	return false;
+}
+
 bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
 				   unsigned long mask)
 {

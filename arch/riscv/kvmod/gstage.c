@@ -7,7 +7,8 @@
  * finds the host frame and the leaf size, kvmod_arch_mmu_map() writes the
  * leaf. Leaves are always accessed and, when writable, dirty: the page is
  * marked dirty when mapped writable, so hardware never needs to update A/D
- * bits.
+ * bits. Aging (the host's reclaim, idle page tracking) clears A; the next
+ * access faults (or Svadu sets A) and the fault maps the page again.
  *
  * An unmap that empties a whole table detaches it, so the range can get a
  * huge leaf again (after dirty logging, say); detached tables are freed once
@@ -189,11 +190,12 @@ static u64 *leaf_stat(struct kvmod_vm *vm, unsigned int level)
 }
 
 /*
- * Clear @clear in every valid leaf covering [@start, @end) (all bits:
- * unmap; a huge leaf goes entirely). Return: whether any leaf changed.
+ * Find the valid leaves covering [@start, @end) with any bit of @test set,
+ * and clear @clear in them (all bits: unmap; a huge leaf goes entirely).
+ * Return: whether any leaf had a bit of @test.
  */
 static bool change_range(struct kvmod_vm *vm, u64 *table, unsigned int level,
-			 u64 start, u64 end, u64 clear)
+			 u64 start, u64 end, u64 test, u64 clear)
 {
 	u64 size = BIT_ULL(level_shift(level));
 	bool changed = false;
@@ -206,15 +208,17 @@ static bool change_range(struct kvmod_vm *vm, u64 *table, unsigned int level,
 		if (!(*pte & GPTE_V))
 			continue;
 		if (level == 0 || (*pte & GPTE_LEAF)) {
-			if (*pte & clear) {
-				WRITE_ONCE(*pte, *pte & ~clear);
-				changed = true;
-				if (!(*pte & GPTE_V))
-					(*leaf_stat(vm, level))--;
-			}
+			if (!(*pte & test))
+				continue;
+			changed = true;
+			if (!clear)
+				continue;
+			WRITE_ONCE(*pte, *pte & ~clear);
+			if (!(*pte & GPTE_V))
+				(*leaf_stat(vm, level))--;
 		} else {
 			changed |= change_range(vm, pte_table(*pte), level - 1,
-						addr, next, clear);
+						addr, next, test, clear);
 			/* Unmapped whole: detach the (now empty) table. */
 			if (clear == ~0ULL && next - addr == size) {
 				list_add(&virt_to_page(pte_table(*pte))->lru,
@@ -227,7 +231,8 @@ static bool change_range(struct kvmod_vm *vm, u64 *table, unsigned int level,
 	return changed;
 }
 
-static bool change_gfns(struct kvmod_vm *vm, u64 start, u64 end, u64 clear)
+static bool change_gfns(struct kvmod_vm *vm, u64 start, u64 end, u64 test,
+			u64 clear)
 {
 	u64 limit = BIT_ULL(kvmod_riscv_gpa_bits - PAGE_SHIFT);
 
@@ -236,12 +241,18 @@ static bool change_gfns(struct kvmod_vm *vm, u64 start, u64 end, u64 clear)
 		return false;
 	return change_range(vm, vm->arch.pgd, gstage_levels() - 1,
 			    start << PAGE_SHIFT, min(end, limit) << PAGE_SHIFT,
-			    clear);
+			    test, clear);
 }
 
 bool kvmod_arch_unmap_gfn_range(struct kvmod_vm *vm, u64 start, u64 end)
 {
-	return change_gfns(vm, start, end, ~0ULL);
+	return change_gfns(vm, start, end, ~0ULL, ~0ULL);
+}
+
+/* A cleared A bit faults on the next access (or is set by Svadu). */
+bool kvmod_arch_age_gfn_range(struct kvmod_vm *vm, u64 start, u64 end, bool clear)
+{
+	return change_gfns(vm, start, end, GPTE_A, clear ? GPTE_A : 0);
 }
 
 /* Leaves are 4 KiB while a slot logs (faults map no more): one per bit. */
@@ -253,7 +264,7 @@ bool kvmod_arch_write_protect_gfns(struct kvmod_vm *vm, u64 gfn,
 
 	for_each_set_bit(bit, &mask, BITS_PER_LONG)
 		changed |= change_gfns(vm, gfn + bit, gfn + bit + 1,
-				       GPTE_W | GPTE_D);
+				       GPTE_W | GPTE_D, GPTE_W | GPTE_D);
 	return changed;
 }
 

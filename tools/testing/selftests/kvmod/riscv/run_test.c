@@ -5,11 +5,12 @@
  * behind a writable slot), coalesced MMIO, immediate
  * exits, signals stopping a guest that spins with interrupts off, WFI
  * woken by the guest's timer, fetches outside memory, dirty logging,
- * guest memory in a VM_PFNMAP mapping (udmabuf), binary statistics and
- * ONE_REG rules.
+ * guest memory in a VM_PFNMAP mapping (udmabuf), guest accesses seen by
+ * idle page tracking, binary statistics and ONE_REG rules.
  */
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/udmabuf.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -71,6 +72,12 @@ GUEST_CODE(rom,
 GUEST_CODE(peek,
 	   "0: li t0, 0x90000000\n ld a0, 0(t0)\n" G_REPORT(1)
 	   "li t1, 9\n sd t1, 8(t0)\n" G_REPORT(2)
+	   "j 0b\n");
+
+/* Reads 0x90000000 into a0 and 0xa0000000 into a1, over and over. */
+GUEST_CODE(alias,
+	   "0: li t0, 0x90000000\n ld a0, 0(t0)\n"
+	   "li t1, 0xa0000000\n ld a1, 0(t1)\n" G_REPORT(1)
 	   "j 0b\n");
 
 GUEST_CODE(coalesce,
@@ -307,6 +314,116 @@ TEST_F(run, pfnmap_slot)
 	close(buf);
 	close(dev);
 	close(memfd);
+}
+
+/*
+ * Two slots over the same host page (KVM allows aliases): when the host
+ * replaces the page, the notifier must find both slots by host address,
+ * or one alias would keep the freed page mapped.
+ */
+TEST_F(run, aliased_slots_follow_host_changes)
+{
+	struct kvm_run *run;
+	uint64_t *mem;
+
+	guest_setup(_metadata, &self->g, alias_start, alias_end);
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	mem[0] = 0x1234;
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, 0x90000000, 0x1000, mem));
+	ASSERT_EQ(0, set_region(self->g.vm, 2, 0, 0xa0000000, 0x1000, mem));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0x1234, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0x1234, run->riscv_sbi.args[1]);
+
+	/* The page goes; a new one takes its place. */
+	ASSERT_EQ(0, madvise(mem, 0x1000, MADV_DONTNEED));
+	mem[0] = 0x5678;
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 1);
+	EXPECT_EQ(0x5678, run->riscv_sbi.args[0]);
+	EXPECT_EQ(0x5678, run->riscv_sbi.args[1]);
+	munmap(mem, 0x1000);
+}
+
+/* The host frame behind @p (/proc/self/pagemap; root sees frame numbers). */
+static uint64_t host_pfn(struct __test_metadata *_metadata, void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(sizeof(e), pread(fd, &e, sizeof(e), (uintptr_t)p / 4096 * sizeof(e)));
+	close(fd);
+	/* Present, with a frame number. */
+	EXPECT_TRUE(e & (1ULL << 63));
+	return e & ((1ULL << 55) - 1);
+}
+
+/* Mark @pfn idle (write) or read whether it still is (page_idle). */
+static bool idle_bit(struct __test_metadata *_metadata, uint64_t pfn, bool mark)
+{
+	uint64_t word = 0;
+	off_t off = pfn / 64 * sizeof(word);
+	int fd = open("/sys/kernel/mm/page_idle/bitmap", O_RDWR);
+
+	EXPECT_GE(fd, 0);
+	if (mark) {
+		word = 1ULL << (pfn % 64);
+		EXPECT_EQ(sizeof(word), pwrite(fd, &word, sizeof(word), off));
+	} else {
+		EXPECT_EQ(sizeof(word), pread(fd, &word, sizeof(word), off));
+	}
+	close(fd);
+	return word & (1ULL << (pfn % 64));
+}
+
+/*
+ * The guest's accesses go through stage 2 only, never the host's page
+ * table: host reclaim sees them only through the MMU notifier's aging. A
+ * page the guest reads after it was marked idle must not look idle; one it
+ * leaves alone must.
+ */
+TEST_F(run, guest_access_seen_by_page_idle)
+{
+	size_t size = 512 * 4096;
+	struct kvm_run *run;
+	cpu_set_t cpus;
+	uint64_t pfn;
+	char *mem;
+	size_t i;
+
+	/* New pages reach the LRU (where page_idle sees them) in per-CPU batches. */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	guest_setup(_metadata, &self->g, peek_start, peek_end);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, madvise(mem, size, MADV_NOHUGEPAGE));
+	for (i = 0; i < size; i += 4096)
+		mem[i] = 1;
+	*(uint64_t *)mem = 0x1234;
+	pfn = host_pfn(_metadata, mem);
+	ASSERT_EQ(0, set_region(self->g.vm, 1, 0, 0x90000000, 0x1000, mem));
+
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0x1234, run->riscv_sbi.args[0]);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+
+	/* Nobody touches it: idle it stays. */
+	idle_bit(_metadata, pfn, true);
+	EXPECT_TRUE(idle_bit(_metadata, pfn, false));
+
+	/* The guest reads (and writes) it: not idle any more. */
+	idle_bit(_metadata, pfn, true);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 1);
+	EXPECT_EQ(0x1234, run->riscv_sbi.args[0]);
+	EXPECT_FALSE(idle_bit(_metadata, pfn, false));
+
+	/* Aged again, left alone again: idle again. */
+	idle_bit(_metadata, pfn, true);
+	EXPECT_TRUE(idle_bit(_metadata, pfn, false));
+	munmap(mem, size);
 }
 
 TEST_F(run, coalesced_mmio)
