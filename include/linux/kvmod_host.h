@@ -115,6 +115,8 @@ struct kvmod_stat_desc {
  * @pages_4k: stage-2 leaves mapping 4 KiB
  * @pages_2m: stage-2 leaves mapping 2 MiB
  * @pages_1g: stage-2 leaves mapping 1 GiB
+ * @irqfd_deferred: irqfd signals injected from a work item, because the
+ *	interrupt controller could not take them in atomic context
  */
 struct kvmod_vm_stat {
 	u64 remote_tlb_flush;
@@ -122,6 +124,7 @@ struct kvmod_vm_stat {
 	u64 pages_4k;
 	u64 pages_2m;
 	u64 pages_1g;
+	u64 irqfd_deferred;
 };
 
 /**
@@ -181,7 +184,8 @@ struct kvmod_vcpu_stat {
  * @devices: in-kernel devices (KVM_CREATE_DEVICE), under @lock
  * @io_bus: guest physical ranges in-kernel devices emulate (RCU)
  * @ioeventfds: KVM_IOEVENTFD assignments, under @lock
- * @irq_routing: the GSI routing table (RCU), or NULL for the default
+ * @irq_srcu: protects readers of @irq_routing, which may sleep
+ * @irq_routing: the GSI routing table (@irq_srcu), or NULL for the default
  * @irqfds: eventfds that raise GSIs (KVM_IRQFD)
  * @irqfds_lock: protects @irqfds
  * @irqfd_shutdowns: irqfds being freed after their eventfd hung up
@@ -219,6 +223,7 @@ struct kvmod_vm {
 	struct list_head devices;
 	struct kvmod_io_bus __rcu *io_bus;
 	struct list_head ioeventfds;
+	struct srcu_struct irq_srcu;
 	struct kvmod_irq_routing __rcu *irq_routing;
 	struct list_head irqfds;
 	spinlock_t irqfds_lock;	/* irqfds */
@@ -707,14 +712,17 @@ void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level);
  * @msi: address, data and, with KVM_MSI_VALID_DEVID in flags, the
  *	device id
  *
- * Any context.
+ * @atomic: the caller cannot sleep (an irqfd's wake-up); a controller that
+ *	would have to (an ITS reading its tables in guest memory) delivers
+ *	nothing and returns -EWOULDBLOCK, and the core retries from a work
+ *	item with @atomic false
  *
  * Return: 0, also for an MSI the hardware would drop (an address no
- * controller has); -EBUSY before the controller is initialized; what it
- * refuses otherwise (-ENODEV, -EINVAL). KVM_SIGNAL_MSI returns it;
- * routed MSIs drop it.
+ * controller has); -EBUSY before the controller is initialized;
+ * -EWOULDBLOCK as above; what it refuses otherwise (-ENODEV, -EINVAL).
+ * KVM_SIGNAL_MSI returns it; routed MSIs drop it.
  */
-int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi);
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi, bool atomic);
 
 /** kvmod_arch_vcpu_create() - set up @vcpu->arch for a new vCPU */
 int kvmod_arch_vcpu_create(struct kvmod_vcpu *vcpu);

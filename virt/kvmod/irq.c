@@ -7,16 +7,23 @@
  *
  * A GSI routes to irqchip pins and/or MSIs; without a table, GSI n is pin n
  * of irqchip 0, as upstream's default routing has it. The table is read
- * under RCU and replaced whole. An irqfd is a wait queue entry on its
- * eventfd: the wake-up (atomic, under the eventfd's lock) injects an edge
- * at once; a hang-up or KVM_IRQFD_FLAG_DEASSIGN removes it. Injection is
- * the architecture's (kvmod_arch_irq_set(), kvmod_arch_irq_msi()), safe in
- * atomic context.
+ * under the VM's irq_srcu (deliveries may sleep) and replaced whole. An
+ * irqfd is a wait queue entry on its eventfd: the wake-up (atomic, under
+ * the eventfd's lock) tries to inject an edge at once; when the interrupt
+ * controller cannot take it there (kvmod_arch_irq_msi() says -EWOULDBLOCK,
+ * or a GSI routes to several MSIs, which a refusal half-way would deliver
+ * twice) a work item injects it. A hang-up or KVM_IRQFD_FLAG_DEASSIGN
+ * removes an irqfd.
+ *
+ * The module parameter irqfd_force_work (0644) sends every irqfd injection
+ * through the work item: a fault-injection switch for tests, since no
+ * RISC-V controller ever refuses atomic delivery.
  */
 
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/kvmod_host.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -24,10 +31,14 @@
 #include <linux/workqueue.h>
 
 /*
- * Frees irqfds whose eventfd hung up; our own, so module unload can wait
- * for the last of them.
+ * Injects what wake-ups could not and frees irqfds whose eventfd hung up;
+ * our own, so module unload can wait for the last of them.
  */
 static struct workqueue_struct *kvmod_irqfd_wq;
+
+static bool irqfd_force_work;
+module_param(irqfd_force_work, bool, 0644);
+MODULE_PARM_DESC(irqfd_force_work, "inject every irqfd signal from a work item (testing)");
 
 /* Upstream's KVM_MAX_IRQ_ROUTES: what VMMs size their tables for. */
 #define KVMOD_MAX_IRQ_ROUTES	4096
@@ -51,6 +62,7 @@ struct kvmod_irq_routing {
  * @gsi: the GSI it raises
  * @wait: our entry in the eventfd's wait queue
  * @node: in the VM's list
+ * @inject: injects an edge the wake-up could not
  * @shutdown: frees it after a hang-up
  *
  * Whoever takes it off @vm->irqfds (under @vm->irqfds_lock) owns it and
@@ -62,6 +74,7 @@ struct kvmod_irqfd {
 	u32 gsi;
 	wait_queue_entry_t wait;
 	struct list_head node;
+	struct work_struct inject;
 	struct work_struct shutdown;
 };
 
@@ -80,24 +93,44 @@ struct kvmod_irqfd_poll {
 	int ret;
 };
 
-/**
- * kvmod_irq_set() - raise or lower a GSI
- * @vm: the VM
- * @gsi: the GSI
- * @level: its new level; MSIs are sent on raising
- *
- * Any context.
+/* Whether, in atomic context, @gsi has routes a refusal could split. */
+static bool needs_work(const struct kvmod_irq_routing *rt, u32 gsi)
+{
+	unsigned int routes = 0, msis = 0;
+	u32 i;
+
+	for (i = 0; i < rt->nr; i++) {
+		if (rt->e[i].gsi != gsi)
+			continue;
+		routes++;
+		if (rt->e[i].type == KVM_IRQ_ROUTING_MSI)
+			msis++;
+	}
+	return msis && routes > 1;
+}
+
+/*
+ * Deliver @level on every route of @gsi; MSIs go out on raising. With
+ * @atomic, -EWOULDBLOCK means nothing was delivered: retry where sleeping
+ * is allowed.
  */
-void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level)
+static int irq_deliver(struct kvmod_vm *vm, u32 gsi, bool level, bool atomic)
 {
 	struct kvmod_irq_routing *rt;
 	struct kvm_msi msi;
+	int idx, r = 0;
 	u32 i;
 
-	rcu_read_lock();
-	rt = rcu_dereference(vm->irq_routing);
+	if (atomic && level && READ_ONCE(irqfd_force_work))
+		return -EWOULDBLOCK;
+	idx = srcu_read_lock(&vm->irq_srcu);
+	rt = srcu_dereference(vm->irq_routing, &vm->irq_srcu);
 	if (!rt) {
 		kvmod_arch_irq_set(vm, 0, gsi, level);
+		goto out;
+	}
+	if (atomic && level && needs_work(rt, gsi)) {
+		r = -EWOULDBLOCK;
 		goto out;
 	}
 	for (i = 0; i < rt->nr; i++) {
@@ -116,12 +149,31 @@ void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level)
 				.flags = e->flags,
 				.devid = e->u.msi.devid,
 			};
-			/* Nobody to tell: what the controller drops is lost. */
-			kvmod_arch_irq_msi(vm, &msi);
+			/* Only the GSI's one route may refuse (needs_work()). */
+			if (kvmod_arch_irq_msi(vm, &msi, atomic) == -EWOULDBLOCK) {
+				r = -EWOULDBLOCK;
+				break;
+			}
+			/* Nobody to tell otherwise: what the controller drops is lost. */
 		}
 	}
 out:
-	rcu_read_unlock();
+	srcu_read_unlock(&vm->irq_srcu, idx);
+	return r;
+}
+
+/**
+ * kvmod_irq_set() - raise or lower a GSI
+ * @vm: the VM
+ * @gsi: the GSI
+ * @level: its new level; MSIs are sent on raising
+ *
+ * Process context: the interrupt controller may sleep.
+ */
+void kvmod_irq_set(struct kvmod_vm *vm, u32 gsi, bool level)
+{
+	might_sleep();
+	irq_deliver(vm, gsi, level, false);
 }
 
 /**
@@ -142,7 +194,7 @@ long kvmod_vm_ioctl_signal_msi(struct kvmod_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (!kvmod_arch_irqchip_created(vm) || msi.flags & ~KVM_MSI_VALID_DEVID)
 		return -EINVAL;
-	return kvmod_arch_irq_msi(vm, &msi);
+	return kvmod_arch_irq_msi(vm, &msi, false);
 }
 
 /* An entry on its own: its GSI, flags and type, and the arch's pins. */
@@ -230,18 +282,22 @@ long kvmod_vm_ioctl_set_gsi_routing(struct kvmod_vm *vm, void __user *argp)
 	rcu_assign_pointer(vm->irq_routing, rt);
 	mutex_unlock(&vm->lock);
 	if (old) {
-		synchronize_rcu();
+		synchronize_srcu(&vm->irq_srcu);
 		kvfree(old);
 	}
 	return 0;
 }
 
-/* Leave the eventfd's queue and free; no wake-up can run after. */
+/*
+ * Leave the eventfd's queue and free; no wake-up can run after, and an
+ * edge one left to the work item is delivered first.
+ */
 static void irqfd_free(struct kvmod_irqfd *irqfd)
 {
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+	flush_work(&irqfd->inject);
 	eventfd_ctx_put(irqfd->eventfd);
 	kfree(irqfd);
 }
@@ -270,21 +326,42 @@ static bool irqfd_unlist(struct kvmod_irqfd *irqfd)
 	return true;
 }
 
-/* An eventfd write is an edge: MSIs go out on the rise, pins see a pulse. */
-static void irqfd_edge(struct kvmod_irqfd *irqfd)
+/*
+ * An eventfd write is an edge: MSIs go out on the rise, pins see a pulse.
+ * Return: -EWOULDBLOCK when, @atomic, nothing could be delivered.
+ */
+static int irqfd_edge(struct kvmod_irqfd *irqfd, bool atomic)
 {
-	kvmod_irq_set(irqfd->vm, irqfd->gsi, true);
-	kvmod_irq_set(irqfd->vm, irqfd->gsi, false);
+	int r = irq_deliver(irqfd->vm, irqfd->gsi, true, atomic);
+
+	if (!r)
+		irq_deliver(irqfd->vm, irqfd->gsi, false, atomic);
+	return r;
 }
 
-/* Consume the eventfd's count, if any, as one edge; under the queue's lock. */
+static void irqfd_inject(struct work_struct *work)
+{
+	irqfd_edge(container_of(work, struct kvmod_irqfd, inject), false);
+}
+
+/*
+ * Consume the eventfd's count, if any, as one edge; under the queue's
+ * lock. Edges that come while one waits for the work item are one edge,
+ * as eventfd counts are.
+ */
 static void irqfd_consume(struct kvmod_irqfd *irqfd)
 {
+	struct kvmod_vm *vm = irqfd->vm;
 	u64 cnt;
 
 	eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-	if (cnt)
-		irqfd_edge(irqfd);
+	if (cnt && irqfd_edge(irqfd, true) == -EWOULDBLOCK &&
+	    queue_work(kvmod_irqfd_wq, &irqfd->inject)) {
+		/* Wake-ups of other irqfds may count at the same time. */
+		spin_lock(&vm->irqfds_lock);
+		vm->stat.irqfd_deferred++;
+		spin_unlock(&vm->irqfds_lock);
+	}
 }
 
 /* The eventfd's wake-up, under its queue's lock. */
@@ -363,6 +440,7 @@ static int irqfd_assign(struct kvmod_vm *vm, const struct kvm_irqfd *args)
 	irqfd->eventfd = eventfd;
 	irqfd->gsi = args->gsi;
 	INIT_LIST_HEAD(&irqfd->node);
+	INIT_WORK(&irqfd->inject, irqfd_inject);
 	INIT_WORK(&irqfd->shutdown, irqfd_shutdown);
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
 	init_poll_funcptr(&p.pt, irqfd_queue);
@@ -456,7 +534,7 @@ void kvmod_irq_destroy(struct kvmod_vm *vm)
 }
 
 /**
- * kvmod_irq_init() - set up irqfd clean-up at module load
+ * kvmod_irq_init() - set up irqfd injection and clean-up at module load
  *
  * Return: 0 or -ENOMEM.
  */

@@ -25,6 +25,7 @@ static const struct kvmod_stat_desc vm_stats[] = {
 	VM_STAT(pages_4k, INSTANT, NONE, 0),
 	VM_STAT(pages_2m, INSTANT, NONE, 0),
 	VM_STAT(pages_1g, INSTANT, NONE, 0),
+	VM_STAT(irqfd_deferred, CUMULATIVE, NONE, 0),
 };
 
 static const struct kvmod_stat_desc vcpu_stats[] = {

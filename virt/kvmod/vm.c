@@ -44,6 +44,7 @@ static void kvmod_vm_free(struct kref *ref)
 	kvmod_memslots_destroy(vm);
 	kvmod_arch_vm_destroy(vm);
 	kvmod_coalesced_mmio_destroy(vm);
+	cleanup_srcu_struct(&vm->irq_srcu);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -221,6 +222,9 @@ int kvmod_create_vm(unsigned long type)
 	r = init_srcu_struct(&vm->srcu);
 	if (r)
 		goto out_mm;
+	r = init_srcu_struct(&vm->irq_srcu);
+	if (r)
+		goto out_srcu;
 	r = kvmod_coalesced_mmio_init(vm);
 	if (r)
 		goto out_ring;
@@ -244,6 +248,8 @@ out_arch:
 	kvmod_arch_vm_destroy(vm);
 out_ring:
 	kvmod_coalesced_mmio_destroy(vm);
+	cleanup_srcu_struct(&vm->irq_srcu);
+out_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 out_mm:
 	mmdrop(vm->mm);

@@ -99,7 +99,7 @@ void kvmod_arch_irq_set(struct kvmod_vm *vm, u32 irqchip, u32 pin, bool level)
 }
 
 /* Never called: no interrupt controller device can be created yet. */
-int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi, bool atomic)
 {
 	return -ENODEV;
 }

@@ -431,9 +431,9 @@ const struct kvmod_device_ops *kvmod_arch_device_ops(u32 type)
 /*
  * An MSI to an address no interrupt file has is dropped, as on hardware;
  * one to a file must name a register of it and an identity it has. A
- * device id means nothing to the AIA.
+ * device id means nothing to the AIA, which never sleeps.
  */
-int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi)
+int kvmod_arch_irq_msi(struct kvmod_vm *vm, const struct kvm_msi *msi, bool atomic)
 {
 	if (!kvmod_riscv_aia_ready(vm))
 		return -EBUSY;

@@ -652,6 +652,67 @@ TEST_F(aia, irqfd_and_gsi_routing)
 	close(efd2);	/* still assigned: goes with the hang-up, or with the VM */
 }
 
+/* kvmod's fault-injection switch: every irqfd injection from the work item. */
+static int force_irqfd_work(bool on)
+{
+	int fd = open("/sys/module/kvmod/parameters/irqfd_force_work", O_WRONLY);
+	int r;
+
+	if (fd < 0)
+		return errno;
+	r = write(fd, on ? "Y" : "N", 1) == 1 ? 0 : errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * An interrupt controller that cannot take an irqfd's MSI in the eventfd's
+ * wake-up (an ITS) gets it from a work item instead. No RISC-V controller
+ * refuses, so the module's switch forces that path: the MSI must still
+ * reach the guest, be counted, and an edge still waiting for the work item
+ * when the irqfd is deassigned must be delivered, not lost.
+ */
+TEST_F(aia, irqfd_injected_from_work)
+{
+	uint64_t eip = 0, one = 1;
+	struct kvm_run *run;
+	int efd, stats;
+
+	setup_aia(_metadata, self, variant->mode, aplic_start, aplic_end, 4);
+	if (unsupported(self))
+		SKIP(return, "%s", unsupported(self));
+	guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	stats = ioctl(self->g.vm, KVM_GET_STATS_FD, NULL);
+	ASSERT_GE(stats, 0);
+	EXPECT_EQ(0, route_msi(self->g.vm, 1, 10, KVM_IRQ_ROUTING_MSI));
+	EXPECT_EQ(0, irqfd(self->g.vm, efd, 10, 0));
+
+	ASSERT_EQ(0, force_irqfd_work(true));
+	EXPECT_EQ(8, write(efd, &one, 8));
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 2);
+	EXPECT_EQ((9 << 16) | 9, run->riscv_sbi.args[0]);
+	EXPECT_EQ(1, stat_value(stats, "irqfd_deferred"));
+
+	/* Signalled and deassigned at once: the queued edge still lands. */
+	EXPECT_EQ(8, write(efd, &one, 8));
+	EXPECT_EQ(0, irqfd(self->g.vm, efd, 10, KVM_IRQFD_FLAG_DEASSIGN));
+	EXPECT_EQ(0, force_irqfd_work(false));
+	EXPECT_EQ(0, attr(self->dev, KVM_GET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, 0x80), &eip));
+	EXPECT_TRUE(eip & (1 << 9));
+	EXPECT_EQ(2, stat_value(stats, "irqfd_deferred"));
+
+	/* Switched off: the wake-up injects by itself again. */
+	EXPECT_EQ(0, irqfd(self->g.vm, efd, 10, 0));
+	EXPECT_EQ(8, write(efd, &one, 8));
+	EXPECT_EQ(2, stat_value(stats, "irqfd_deferred"));
+	force_irqfd_work(false);
+	close(stats);
+	close(efd);
+}
+
 /**
  * struct sender - sends an MSI to a halted vCPU, then watches the clock
  * @vm: the VM
