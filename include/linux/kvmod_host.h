@@ -460,6 +460,8 @@ bool kvmod_coalesced_mmio_write(struct kvmod_vm *vm, u64 gpa, u32 len,
 long kvmod_vm_ioctl_dirty_log(struct kvmod_vm *vm, unsigned int ioctl,
 			      void __user *argp);
 int kvmod_vm_enable_dirty_log_protect(struct kvmod_vm *vm, u64 flags);
+bool kvmod_dirty_clear_ok(u64 npages, u64 first, u32 num);
+unsigned long kvmod_dirty_word_mask(unsigned long i, u32 num, unsigned long bits);
 
 /* Binary statistics (virt/kvmod/stats.c). */
 int kvmod_vm_stats_fd(struct kvmod_vm *vm);

@@ -14,6 +14,7 @@
  * it, KVM_GET_DIRTY_LOG only reports and KVM_CLEAR_DIRTY_LOG harvests.
  */
 
+#include <kunit/visibility.h>
 #include <linux/kvmod_host.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -91,6 +92,47 @@ static int get_dirty_log(struct kvmod_vm *vm, struct kvm_dirty_log *log)
 	return r;
 }
 
+/**
+ * kvmod_dirty_clear_ok() - whether KVM_CLEAR_DIRTY_LOG may clear a range
+ * @npages: pages of the slot
+ * @first: first page to clear
+ * @num: pages to clear
+ *
+ * Upstream's rule: whole 64-page words, starting on a word, inside the
+ * slot; only a range reaching the slot's end may end inside a word.
+ *
+ * Return: true when the range is acceptable.
+ */
+bool kvmod_dirty_clear_ok(u64 npages, u64 first, u32 num)
+{
+	if (first & 63)
+		return false;
+	if (first > npages || num > npages - first)
+		return false;
+	return num == npages - first || !(num & 63);
+}
+EXPORT_SYMBOL_IF_KUNIT(kvmod_dirty_clear_ok);
+
+/**
+ * kvmod_dirty_word_mask() - the bits of one bitmap word a clear may touch
+ * @i: index of the word within the range
+ * @num: pages in the range
+ * @bits: the bits userspace asked to clear in that word
+ *
+ * Return: @bits without those past the range's last page.
+ */
+unsigned long kvmod_dirty_word_mask(unsigned long i, u32 num, unsigned long bits)
+{
+	unsigned long last = (num - 1) / BITS_PER_LONG;
+
+	if (!num || i > last)
+		return 0;
+	if (i == last && num % BITS_PER_LONG)
+		bits &= BIT(num % BITS_PER_LONG) - 1;
+	return bits;
+}
+EXPORT_SYMBOL_IF_KUNIT(kvmod_dirty_word_mask);
+
 static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
 {
 	struct kvmod_memslot *slot = log_slot(vm, log->slot);
@@ -102,12 +144,8 @@ static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
 
 	if (IS_ERR(slot))
 		return PTR_ERR(slot);
-	if (!vm->manual_dirty_log_protect || (log->first_page & 63))
-		return -EINVAL;
-	if (log->first_page > slot->npages ||
-	    log->num_pages > slot->npages - log->first_page ||
-	    (log->num_pages < slot->npages - log->first_page &&
-	     (log->num_pages & 63)))
+	if (!vm->manual_dirty_log_protect ||
+	    !kvmod_dirty_clear_ok(slot->npages, log->first_page, log->num_pages))
 		return -EINVAL;
 
 	first = log->first_page / BITS_PER_LONG;
@@ -119,8 +157,7 @@ static int clear_dirty_log(struct kvmod_vm *vm, struct kvm_clear_dirty_log *log)
 			break;
 		}
 		/* Bits past the slot's end are ignored. */
-		if (i == n - 1 && log->num_pages % BITS_PER_LONG)
-			mask &= BIT(log->num_pages % BITS_PER_LONG) - 1;
+		mask = kvmod_dirty_word_mask(i, log->num_pages, mask);
 		mask &= atomic_long_fetch_andnot(mask,
 				(atomic_long_t *)&slot->dirty_bitmap[first + i]);
 		if (mask)
