@@ -90,7 +90,7 @@ static size_t take(struct vmm_console *c, uint8_t *dst, size_t len)
  */
 void vmm_console_sync(struct vmm_vm *vm)
 {
-	struct kvm_irq_level l = { .irq = VMM_UART_IRQ };
+	struct kvm_irq_level l = { .irq = vm->uart.dev.irq };
 	uint8_t ch;
 
 	while (vmm_uart_rx_room(&vm->uart) && take(&vm->console, &ch, 1))

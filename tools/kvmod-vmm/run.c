@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvmod-vmm run: boot a kernel in a VM. One thread per vCPU calls KVM_RUN;
- * MMIO exits go to the emulated devices (a 16550A console, virtio-mmio
- * disks), SBI/HVC-style exits to the architecture part, and a system event
- * (the guest powering off or resetting) stops every vCPU. A further thread
- * reads console input. Exit status: 0 when the guest powered off, 1 on a
- * reset request or an error.
+ * MMIO exits go to the emulated device whose registers the address is in
+ * (a 16550A console, virtio-mmio disks; see device.c), SBI/HVC-style exits
+ * to the architecture part, and a system event (the guest powering off or
+ * resetting) stops every vCPU. A further thread reads console input. Exit
+ * status: 0 when the guest powered off, 1 on a reset request or an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -83,78 +82,27 @@ void vmm_stop(struct vmm_vm *vm, int exit_code)
 			pthread_kill(vm->vcpus[i].thread, VMM_KICK_SIGNAL);
 }
 
-/**
- * vmm_load_file() - read a whole file
- * @path: the file
- * @buf: set to a malloc()ed copy
- * @size: set to its size
- *
- * Return: 0, or -1 with errno set.
- */
-int vmm_load_file(const char *path, void **buf, size_t *size)
-{
-	struct stat st;
-	size_t done = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return -1;
-	}
-	*buf = malloc(st.st_size ? st.st_size : 1);
-	if (!*buf) {
-		close(fd);
-		return -1;
-	}
-	while (done < (size_t)st.st_size) {
-		n = read(fd, (char *)*buf + done, st.st_size - done);
-		if (n <= 0) {
-			free(*buf);
-			close(fd);
-			errno = n ? errno : EIO;
-			return -1;
-		}
-		done += n;
-	}
-	close(fd);
-	*size = done;
-	return 0;
-}
-
 static void handle_mmio(struct vmm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct vmm_vm *vm = v->vm;
 	uint64_t addr = run->mmio.phys_addr;
-	int i;
+	struct vmm_device *d = vmm_device_find(vm, addr);
 
-	for (i = 0; i < vm->nr_virtio; i++) {
-		if (addr >= vm->virtio[i]->base &&
-		    addr < vm->virtio[i]->base + VMM_VIRTIO_SIZE) {
-			vmm_virtio_mmio(vm->virtio[i], addr - vm->virtio[i]->base,
-					run->mmio.data, run->mmio.len, run->mmio.is_write);
-			return;
-		}
+	if (d) {
+		d->ops->mmio(d, addr - d->base, run->mmio.data, run->mmio.len,
+			     run->mmio.is_write);
+		return;
 	}
+	/* Nothing there: reads as zero, writes are dropped; say so once. */
 	pthread_mutex_lock(&vm->lock);
-	if (addr >= VMM_UART_BASE && addr < VMM_UART_BASE + VMM_UART_SIZE) {
-		vmm_uart_mmio(&vm->uart, addr - VMM_UART_BASE, run->mmio.data,
-			      run->mmio.len, run->mmio.is_write);
-		/* More input into a drained FIFO; the line follows the UART. */
-		vmm_console_sync(vm);
-	} else {
-		/* Nothing there: reads as zero, writes are dropped; say so once. */
-		if (!vm->unmapped_seen++)
-			fprintf(stderr,
-				"kvmod-vmm: guest %s of %u bytes at unmapped %#llx (ignored; further ones too)\n",
-				run->mmio.is_write ? "write" : "read", run->mmio.len,
-				(unsigned long long)addr);
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	}
+	if (!vm->unmapped_seen++)
+		fprintf(stderr,
+			"kvmod-vmm: guest %s of %u bytes at unmapped %#llx (ignored; further ones too)\n",
+			run->mmio.is_write ? "write" : "read", run->mmio.len,
+			(unsigned long long)addr);
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -449,7 +397,8 @@ int vmm_run_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (vmm_arch_setup(&vm, &o))
+	/* The console first: it takes the first interrupt line. */
+	if (vmm_uart_create(&vm) || vmm_arch_setup(&vm, &o))
 		return 1;
 	if (vmm_console_start(&vm)) {
 		fprintf(stderr, "kvmod-vmm: cannot start the console input thread\n");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fdt.h"
 #include "vmm.h"
 
 #define UART_RX_TX	0
@@ -210,16 +211,9 @@ void vmm_uart_flush(struct vmm_uart *u)
 	u->out_len = 0;
 }
 
-/**
- * vmm_uart_mmio() - a guest access to the UART's registers
- * @u: the UART
- * @offset: byte offset from the UART's base
- * @data: the bytes written, or where to put the bytes read
- * @len: access size; only byte accesses reach registers
- * @write: the guest writes
- */
-void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
-		   uint32_t len, int write)
+/* A guest access to the registers, byte by byte; past them: zeroes. */
+static void access_regs(struct vmm_uart *u, uint64_t offset, uint8_t *data,
+			uint32_t len, int write)
 {
 	uint32_t i;
 
@@ -234,4 +228,52 @@ void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
 		else
 			data[i] = uart_read(u, offset + i);
 	}
+}
+
+static void uart_mmio(struct vmm_device *d, uint64_t offset, uint8_t *data,
+		      uint32_t len, int write)
+{
+	struct vmm_vm *vm = d->vm;
+
+	/* The console shares the UART's state (input, output buffer). */
+	pthread_mutex_lock(&vm->lock);
+	access_regs(&vm->uart, offset, data, len, write);
+	/* More input into a drained FIFO; the line follows the UART. */
+	vmm_console_sync(vm);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void uart_fdt(struct vmm_device *d, struct fdt *f)
+{
+	vmm_fdt_device_begin(f, d, "ns16550a");
+	fdt_prop_u32(f, "clock-frequency", 3686400);
+	/* Without the hypervisor's interrupt controller, the driver polls. */
+	if (d->vm->irqchip)
+		vmm_arch_fdt_irq(f, d->irq);
+	fdt_end_node(f);
+}
+
+static const struct vmm_device_ops uart_ops = {
+	.mmio = uart_mmio,
+	.fdt = uart_fdt,
+};
+
+/**
+ * vmm_uart_create() - add the console UART to the VM
+ * @vm: the VM
+ *
+ * Return: 0, or -1 with the reason printed.
+ */
+int vmm_uart_create(struct vmm_vm *vm)
+{
+	struct vmm_device *d = &vm->uart.dev;
+
+	*d = (struct vmm_device){
+		.name = "serial",
+		.base = VMM_UART_BASE,
+		.size = VMM_UART_SIZE,
+		.irq = vmm_irq_alloc(vm),
+		.ops = &uart_ops,
+	};
+	return vmm_device_register(vm, d);
 }

@@ -241,7 +241,7 @@ static const struct vmm_virtio_ops blk_ops = {
  * @vm: the VM (its interrupt controller exists)
  * @disk: what --disk said
  *
- * The disk gets the next virtio-mmio slot and interrupt line.
+ * The disk is the next virtio-mmio device.
  *
  * Return: 0, or -1 with the reason printed.
  */
@@ -251,9 +251,8 @@ int vmm_blk_create(struct vmm_vm *vm, const struct vmm_disk_opt *disk)
 	struct stat st;
 	uint64_t bytes;
 	const char *base;
-	int n = vm->nr_virtio;
 
-	if (n == VMM_MAX_DISKS) {
+	if (vm->nr_virtio == VMM_MAX_DISKS) {
 		fprintf(stderr, "kvmod-vmm: at most %d disks\n", VMM_MAX_DISKS);
 		return -1;
 	}
@@ -283,13 +282,11 @@ int vmm_blk_create(struct vmm_vm *vm, const struct vmm_disk_opt *disk)
 	base = base ? base + 1 : disk->path;
 	memcpy(b->serial, base, strnlen(base, sizeof(b->serial)));
 
-	vmm_virtio_init(&b->dev, vm, &blk_ops, VMM_VIRTIO_BASE + n * VMM_VIRTIO_SIZE,
-			VMM_UART_IRQ + 1 + n);
+	if (vmm_virtio_create(&b->dev, vm, &blk_ops))
+		goto fail;
 	b->dev.priv = b;
 	b->dev.features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE |
 			  1ULL << VIRTIO_BLK_F_FLUSH | (b->ro ? 1ULL << VIRTIO_BLK_F_RO : 0);
-	vm->virtio[n] = &b->dev;
-	vm->nr_virtio++;
 	return 0;
 fail:
 	if (b->fd >= 0)

@@ -18,6 +18,7 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
+#include "fdt.h"
 #include "vmm.h"
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
@@ -27,12 +28,12 @@
 /* Drives the device's interrupt line from the interrupt status. */
 static void update_irq(struct vmm_virtio *d)
 {
-	struct kvm_irq_level l = { .irq = d->irq, .level = !!d->isr };
+	struct kvm_irq_level l = { .irq = d->dev.irq, .level = !!d->isr };
 
 	if (l.level == (uint32_t)d->irq_level)
 		return;
 	d->irq_level = l.level;
-	if (ioctl(d->vm->fd, KVM_IRQ_LINE, &l))
+	if (ioctl(d->dev.vm->fd, KVM_IRQ_LINE, &l))
 		vmm_perror("KVM_IRQ_LINE (virtio)");
 }
 
@@ -51,27 +52,6 @@ static void reset(struct vmm_virtio *d)
 }
 
 /**
- * vmm_virtio_init() - set up a virtio-mmio device
- * @d: the device
- * @vm: the VM
- * @ops: its type
- * @base: guest physical address of its registers
- * @irq: its interrupt line
- *
- * The caller sets @d->features and @d->priv.
- */
-void vmm_virtio_init(struct vmm_virtio *d, struct vmm_vm *vm,
-		     const struct vmm_virtio_ops *ops, uint64_t base, unsigned int irq)
-{
-	memset(d, 0, sizeof(*d));
-	d->vm = vm;
-	d->ops = ops;
-	d->base = base;
-	d->irq = irq;
-	pthread_mutex_init(&d->lock, NULL);
-}
-
-/**
  * vmm_virtio_fail() - the driver broke the rules: ask it for a reset
  * @d: the device; its lock is held
  *
@@ -84,7 +64,7 @@ void vmm_virtio_fail(struct vmm_virtio *d)
 
 	if (!(d->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		fprintf(stderr, "kvmod-vmm: virtio device at %#llx: driver error, needs a reset\n",
-			(unsigned long long)d->base);
+			(unsigned long long)d->dev.base);
 	d->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	for (i = 0; i < VMM_VIRTIO_MAX_QUEUES; i++)
 		d->vq[i].ready = 0;
@@ -102,9 +82,9 @@ static int rings(struct vmm_virtio *d, struct vmm_virtq *vq, struct vring_desc *
 
 	if ((vq->desc & 15) || (vq->avail & 1) || (vq->used & 3))
 		return -1;
-	*desc = vmm_guest_ptr(d->vm, vq->desc, 16ULL * n);
-	*avail = vmm_guest_ptr(d->vm, vq->avail, 6 + 2ULL * n);
-	*used = vmm_guest_ptr(d->vm, vq->used, 6 + 8ULL * n);
+	*desc = vmm_guest_ptr(d->dev.vm, vq->desc, 16ULL * n);
+	*avail = vmm_guest_ptr(d->dev.vm, vq->avail, 6 + 2ULL * n);
+	*used = vmm_guest_ptr(d->dev.vm, vq->used, 6 + 8ULL * n);
 	return *desc && *avail && *used ? 0 : -1;
 }
 
@@ -151,7 +131,7 @@ int vmm_virtq_pop(struct vmm_virtio *d, unsigned int q, struct vmm_virtq_chain *
 		len = le32toh(desc[i].len);
 		if (flags & VRING_DESC_F_INDIRECT)
 			goto bad;	/* not offered */
-		p = vmm_guest_ptr(d->vm, le64toh(desc[i].addr), len);
+		p = vmm_guest_ptr(d->dev.vm, le64toh(desc[i].addr), len);
 		if (!p)
 			goto bad;
 		if (flags & VRING_DESC_F_WRITE) {
@@ -363,20 +343,14 @@ static void reg_write(struct vmm_virtio *d, uint64_t off, uint32_t v)
 	}
 }
 
-/**
- * vmm_virtio_mmio() - a guest access to the device's registers
- * @d: the device
- * @offset: byte offset from its base
- * @data: the bytes written, or where to put the bytes read
- * @len: access size
- * @write: the guest writes
- *
+/*
  * Registers take aligned 32-bit accesses (4.2.2.2); the configuration space
  * any size. Other accesses read as zero and are dropped.
  */
-void vmm_virtio_mmio(struct vmm_virtio *d, uint64_t offset, uint8_t *data,
-		     uint32_t len, int write)
+static void virtio_mmio(struct vmm_device *dev, uint64_t offset, uint8_t *data,
+			uint32_t len, int write)
 {
+	struct vmm_virtio *d = container_of(dev, struct vmm_virtio, dev);
 	uint32_t v;
 
 	pthread_mutex_lock(&d->lock);
@@ -398,4 +372,47 @@ ignore:
 	if (!write)
 		memset(data, 0, len);
 	pthread_mutex_unlock(&d->lock);
+}
+
+static void virtio_fdt(struct vmm_device *dev, struct fdt *f)
+{
+	vmm_fdt_device_begin(f, dev, "virtio,mmio");
+	vmm_arch_fdt_irq(f, dev->irq);
+	fdt_end_node(f);
+}
+
+static const struct vmm_device_ops virtio_device_ops = {
+	.mmio = virtio_mmio,
+	.fdt = virtio_fdt,
+};
+
+/**
+ * vmm_virtio_create() - set up a virtio-mmio device and add it to the VM
+ * @d: the device
+ * @vm: the VM (its interrupt controller exists)
+ * @ops: its type
+ *
+ * Its registers take the page after the last virtio-mmio device's, its
+ * interrupt the next line. The caller sets @d->features and @d->priv
+ * before the vCPUs run.
+ *
+ * Return: 0, or -1 with the reason printed.
+ */
+int vmm_virtio_create(struct vmm_virtio *d, struct vmm_vm *vm,
+		      const struct vmm_virtio_ops *ops)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	d->dev = (struct vmm_device){
+		.name = "virtio_mmio",
+		.base = VMM_VIRTIO_BASE + vm->nr_virtio * VMM_VIRTIO_SIZE,
+		.size = VMM_VIRTIO_SIZE,
+		.irq = vmm_irq_alloc(vm),
+		.ops = &virtio_device_ops,
+	};
+	pthread_mutex_init(&d->lock, NULL);
+	if (vmm_device_register(vm, &d->dev))
+		return -1;
+	vm->nr_virtio++;
+	return 0;
 }

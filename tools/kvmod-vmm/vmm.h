@@ -9,17 +9,55 @@
 #include <linux/kvm.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* Guest physical layout (the same on every arch for now). */
 #define VMM_UART_BASE	0x10000000UL
 #define VMM_UART_SIZE	0x100UL
-/* virtio-mmio devices: one page each from here, interrupts after the UART's. */
+/* virtio-mmio devices: one page each from here. */
 #define VMM_VIRTIO_BASE	0x10001000UL
 #define VMM_VIRTIO_SIZE	0x1000UL
 #define VMM_MAX_DISKS	8
+/* Devices with registers: the UART and the disks. */
+#define VMM_MAX_DEVICES	(1 + VMM_MAX_DISKS)
+
+struct fdt;
+struct vmm_vm;
+struct vmm_device;
+
+/**
+ * struct vmm_device_ops - what a device does for the VM
+ * @mmio: a guest access of @len bytes at @offset from its base: a write of
+ *	the bytes in @data, or (!@write) a read into @data
+ * @fdt: writes its node in the device tree
+ */
+struct vmm_device_ops {
+	void (*mmio)(struct vmm_device *d, uint64_t offset, uint8_t *data,
+		     uint32_t len, int write);
+	void (*fdt)(struct vmm_device *d, struct fdt *f);
+};
+
+/**
+ * struct vmm_device - a device with registers in guest physical memory
+ * @name: its device tree node's name, before the unit address
+ * @base: guest physical address of its registers
+ * @size: bytes they take
+ * @irq: its interrupt line (from vmm_irq_alloc())
+ * @ops: what it does
+ * @vm: the VM it is registered with (set by vmm_device_register())
+ */
+struct vmm_device {
+	const char *name;
+	uint64_t base, size;
+	unsigned int irq;
+	const struct vmm_device_ops *ops;
+	struct vmm_vm *vm;
+};
 
 /**
  * struct vmm_uart - state of the emulated 16550A
+ * @dev: its registers and interrupt line in the VM
  * @ier: interrupt enable register
  * @fcr: FIFO control (write-only in hardware, kept for IIR)
  * @lcr: line control
@@ -36,6 +74,7 @@
  * @thre_pending: the "transmitter empty" interrupt is raised
  */
 struct vmm_uart {
+	struct vmm_device dev;
 	uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
 	uint8_t rx[16];
 	size_t rx_head, rx_count;
@@ -61,8 +100,6 @@ struct vmm_console {
 	pthread_t thread;
 	int started;
 };
-
-struct vmm_vm;
 
 /**
  * struct vmm_virtq - a split virtqueue as the driver set it up
@@ -135,11 +172,9 @@ struct vmm_virtio_ops {
 
 /**
  * struct vmm_virtio - a virtio-mmio device (version 2, the modern layout)
- * @vm: the VM
+ * @dev: its registers and interrupt line in the VM
  * @ops: its type
  * @priv: the type's state
- * @base: guest physical address of its registers
- * @irq: its interrupt line (a source of the interrupt controller)
  * @features: feature bits offered (the transport adds VIRTIO_F_VERSION_1)
  * @lock: serialises register accesses and queue processing
  * @status: the device status the driver wrote
@@ -152,11 +187,9 @@ struct vmm_virtio_ops {
  * @vq: the queues
  */
 struct vmm_virtio {
-	struct vmm_vm *vm;
+	struct vmm_device dev;
 	const struct vmm_virtio_ops *ops;
 	void *priv;
-	uint64_t base;
-	unsigned int irq;
 	uint64_t features;
 	pthread_mutex_t lock;
 	uint32_t status, isr;
@@ -228,8 +261,11 @@ struct vmm_opts {
  * @lock: serialises device emulation and console output
  * @uart: the console UART
  * @console: console input
- * @virtio: virtio-mmio devices (disks), at consecutive pages
- * @nr_virtio: how many
+ * @devices: the devices with registers, in the order they were registered
+ *	(their order in the device tree too)
+ * @nr_devices: how many
+ * @nr_irqs: interrupt lines given to devices
+ * @nr_virtio: virtio-mmio devices (disks), at consecutive pages
  * @irqchip: the hypervisor emulates the interrupt controller (RISC-V AIA)
  * @unmapped_seen: guest accesses to addresses no device has
  * @uart_irq: the level last given to the UART's interrupt line
@@ -246,7 +282,9 @@ struct vmm_vm {
 	pthread_mutex_t lock;
 	struct vmm_uart uart;
 	struct vmm_console console;
-	struct vmm_virtio *virtio[VMM_MAX_DISKS];
+	struct vmm_device *devices[VMM_MAX_DEVICES];
+	int nr_devices;
+	unsigned int nr_irqs;
 	int nr_virtio;
 	int irqchip;
 	unsigned long unmapped_seen;
@@ -263,13 +301,68 @@ static inline int vmm_stopped(struct vmm_vm *vm)
 
 /* Architecture part (riscv/, arm64/). */
 extern const uint64_t vmm_arch_ram_base;
+/* The interrupt controller's input taken by the first device; others follow. */
+extern const unsigned int vmm_arch_irq_base;
 int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o);
 int vmm_arch_exit(struct vmm_vcpu *v);
 void vmm_arch_dump(struct vmm_vcpu *v);
 
+/**
+ * vmm_arch_fdt_irq() - a device node's interrupt properties
+ * @f: the device tree, in the device's node
+ * @line: the device's interrupt line, level-triggered, active high
+ *
+ * The specifier is the interrupt controller's: an APLIC source on RISC-V,
+ * a GIC SPI on arm64.
+ */
+void vmm_arch_fdt_irq(struct fdt *f, unsigned int line);
+
+/**
+ * struct vmm_boot_layout - where an architecture wants the boot images
+ * @kernel_offset: the kernel's load address, from the start of RAM
+ * @fdt_size: bytes kept for the device tree at the top of RAM
+ * @initrd_align: the initrd's alignment (a power of 2); it goes as high as
+ *	it fits below the device tree
+ * @check: whether @image, read from @path, is a kernel the architecture
+ *	boots; returns 0, or -1 with the reason printed
+ */
+struct vmm_boot_layout {
+	uint64_t kernel_offset;
+	uint64_t fdt_size;
+	uint64_t initrd_align;
+	int (*check)(const char *path, const void *image, size_t size);
+};
+
+/**
+ * struct vmm_boot - where the boot images went in guest RAM
+ * @kernel: guest physical address of the kernel
+ * @kernel_size: its bytes
+ * @initrd: guest physical address of the initrd
+ * @initrd_size: its bytes (0: none)
+ * @fdt: guest physical address for the device tree
+ */
+struct vmm_boot {
+	uint64_t kernel, kernel_size;
+	uint64_t initrd, initrd_size;
+	uint64_t fdt;
+};
+
+/* loader.c */
+int vmm_boot_load(struct vmm_vm *vm, const struct vmm_opts *o,
+		  const struct vmm_boot_layout *l, struct vmm_boot *b);
+
+/* device.c */
+int vmm_device_register(struct vmm_vm *vm, struct vmm_device *d);
+struct vmm_device *vmm_device_find(struct vmm_vm *vm, uint64_t addr);
+unsigned int vmm_irq_alloc(struct vmm_vm *vm);
+void vmm_fdt_node_name(const struct vmm_device *d, const char *parent, char *buf,
+		       size_t size);
+void vmm_fdt_device_begin(struct fdt *f, const struct vmm_device *d,
+			  const char *compatible);
+void vmm_fdt_devices(struct vmm_vm *vm, struct fdt *f);
+
 /* uart.c */
-void vmm_uart_mmio(struct vmm_uart *u, uint64_t offset, uint8_t *data,
-		   uint32_t len, int write);
+int vmm_uart_create(struct vmm_vm *vm);
 void vmm_uart_put(struct vmm_uart *u, uint8_t c);
 void vmm_uart_flush(struct vmm_uart *u);
 int vmm_uart_irq(const struct vmm_uart *u);
@@ -283,10 +376,8 @@ void vmm_console_sync(struct vmm_vm *vm);
 size_t vmm_console_read(struct vmm_vm *vm, void *dst, size_t len);
 
 /* virtio_mmio.c */
-void vmm_virtio_init(struct vmm_virtio *d, struct vmm_vm *vm,
-		     const struct vmm_virtio_ops *ops, uint64_t base, unsigned int irq);
-void vmm_virtio_mmio(struct vmm_virtio *d, uint64_t offset, uint8_t *data,
-		     uint32_t len, int write);
+int vmm_virtio_create(struct vmm_virtio *d, struct vmm_vm *vm,
+		      const struct vmm_virtio_ops *ops);
 int vmm_virtq_pop(struct vmm_virtio *d, unsigned int q, struct vmm_virtq_chain *c);
 void vmm_virtq_push(struct vmm_virtio *d, unsigned int q, uint16_t head, uint32_t written);
 void vmm_virtq_interrupt(struct vmm_virtio *d, unsigned int q);
@@ -295,13 +386,9 @@ void vmm_virtio_fail(struct vmm_virtio *d);
 /* virtio_blk.c */
 int vmm_blk_create(struct vmm_vm *vm, const struct vmm_disk_opt *disk);
 
-/* The UART's wired interrupt: a source of the interrupt controller. */
-#define VMM_UART_IRQ	10
-
 /* run.c */
 void vmm_console_write(struct vmm_vm *vm, const void *buf, size_t len);
 void *vmm_guest_ptr(struct vmm_vm *vm, uint64_t gpa, uint64_t len);
-int vmm_load_file(const char *path, void **buf, size_t *size);
 void vmm_stop(struct vmm_vm *vm, int exit_code);
 
 /**

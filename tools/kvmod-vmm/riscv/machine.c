@@ -21,6 +21,8 @@
 #include "vmm.h"
 
 const uint64_t vmm_arch_ram_base = 0x80000000UL;
+/* Devices take APLIC sources from 10 up, the UART first. */
+const unsigned int vmm_arch_irq_base = 10;
 
 #define IMAGE_MAGIC2		0x05435352U	/* "RSC\x05" at offset 56 */
 #define IMAGE_LOAD_OFFSET	0x200000UL	/* RV64 kernels want 2 MiB alignment */
@@ -233,8 +235,15 @@ static void fdt_aia(struct fdt *f, struct vmm_vm *vm)
 	fdt_end_node(f);
 }
 
+/* An APLIC source, level-high (IRQ_TYPE_LEVEL_HIGH). */
+void vmm_arch_fdt_irq(struct fdt *f, unsigned int line)
+{
+	fdt_prop_u32(f, "interrupt-parent", PHANDLE_APLIC);
+	fdt_prop_cells(f, "interrupts", (uint32_t[]){ line, 4 }, 2);
+}
+
 static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
-		       uint64_t initrd, uint64_t initrd_size, size_t *size)
+		       const struct vmm_boot *b, size_t *size)
 {
 	uint64_t freq = 0, satp = 0;
 	char name[64];
@@ -254,11 +263,11 @@ static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
 
 	fdt_begin_node(&f, "chosen");
 	fdt_prop_string(&f, "bootargs", o->cmdline);
-	snprintf(name, sizeof(name), "/soc/serial@%lx", VMM_UART_BASE);
+	vmm_fdt_node_name(&vm->uart.dev, "/soc/", name, sizeof(name));
 	fdt_prop_string(&f, "stdout-path", name);
-	if (initrd_size) {
-		fdt_prop_u64(&f, "linux,initrd-start", initrd);
-		fdt_prop_u64(&f, "linux,initrd-end", initrd + initrd_size);
+	if (b->initrd_size) {
+		fdt_prop_u64(&f, "linux,initrd-start", b->initrd);
+		fdt_prop_u64(&f, "linux,initrd-end", b->initrd + b->initrd_size);
 	}
 	fdt_end_node(&f);
 
@@ -299,77 +308,40 @@ static void *build_fdt(struct vmm_vm *vm, const struct vmm_opts *o,
 	fdt_prop_u32(&f, "#size-cells", 2);
 	fdt_prop_string(&f, "compatible", "simple-bus");
 	fdt_prop_empty(&f, "ranges");
-	snprintf(name, sizeof(name), "serial@%lx", VMM_UART_BASE);
 	if (vm->irqchip)
 		fdt_aia(&f, vm);
-	fdt_begin_node(&f, name);
-	fdt_prop_string(&f, "compatible", "ns16550a");
-	fdt_prop_cells(&f, "reg", (uint32_t[]){ 0, VMM_UART_BASE, 0, VMM_UART_SIZE }, 4);
-	fdt_prop_u32(&f, "clock-frequency", 3686400);
-	if (vm->irqchip) {
-		/* APLIC source, level-high (IRQ_TYPE_LEVEL_HIGH). */
-		fdt_prop_u32(&f, "interrupt-parent", PHANDLE_APLIC);
-		fdt_prop_cells(&f, "interrupts", (uint32_t[]){ VMM_UART_IRQ, 4 }, 2);
-	}
-	/* No interrupts property: the driver polls. */
-	fdt_end_node(&f);
-	for (i = 0; i < vm->nr_virtio; i++) {
-		struct vmm_virtio *d = vm->virtio[i];
-
-		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)d->base);
-		fdt_begin_node(&f, name);
-		fdt_prop_string(&f, "compatible", "virtio,mmio");
-		fdt_prop_cells(&f, "reg",
-			       (uint32_t[]){ d->base >> 32, d->base, 0, VMM_VIRTIO_SIZE }, 4);
-		fdt_prop_u32(&f, "interrupt-parent", PHANDLE_APLIC);
-		fdt_prop_cells(&f, "interrupts", (uint32_t[]){ d->irq, 4 }, 2);
-		fdt_end_node(&f);
-	}
+	vmm_fdt_devices(vm, &f);
 	fdt_end_node(&f);
 
 	fdt_end_node(&f);
 	return fdt_finish(&f, size);
 }
 
+static int check_image(const char *path, const void *image, size_t size)
+{
+	if (size < 64 || le32toh(*(const uint32_t *)((const char *)image + 56)) != IMAGE_MAGIC2) {
+		fprintf(stderr, "kvmod-vmm: %s is not a RISC-V Linux Image\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct vmm_boot_layout boot_layout = {
+	.kernel_offset = IMAGE_LOAD_OFFSET,
+	.fdt_size = FDT_MAX_SIZE,
+	.initrd_align = 0x1000,
+	.check = check_image,
+};
+
 int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o)
 {
-	uint64_t kernel = vm->ram_base + IMAGE_LOAD_OFFSET;
-	uint64_t fdt_addr = vm->ram_base + vm->ram_size - FDT_MAX_SIZE;
-	uint64_t initrd = 0;
-	size_t ksize, isize = 0, fsize;
-	void *kbuf, *ibuf = NULL, *fdt, *dst;
+	struct vmm_boot b;
+	size_t fsize;
+	void *fdt;
 	int i;
 
-	if (vmm_load_file(o->kernel, &kbuf, &ksize)) {
-		vmm_perror("%s", o->kernel);
+	if (vmm_boot_load(vm, o, &boot_layout, &b))
 		return -1;
-	}
-	if (ksize < 64 || le32toh(*(uint32_t *)((char *)kbuf + 56)) != IMAGE_MAGIC2) {
-		fprintf(stderr, "kvmod-vmm: %s is not a RISC-V Linux Image\n", o->kernel);
-		return -1;
-	}
-	dst = vmm_guest_ptr(vm, kernel, ksize);
-	if (!dst) {
-		fprintf(stderr, "kvmod-vmm: kernel does not fit in guest RAM\n");
-		return -1;
-	}
-	memcpy(dst, kbuf, ksize);
-	free(kbuf);
-
-	if (o->initrd) {
-		if (vmm_load_file(o->initrd, &ibuf, &isize)) {
-			vmm_perror("%s", o->initrd);
-			return -1;
-		}
-		initrd = (fdt_addr - isize) & ~0xfffUL;
-		dst = initrd > kernel + ksize ? vmm_guest_ptr(vm, initrd, isize) : NULL;
-		if (!dst) {
-			fprintf(stderr, "kvmod-vmm: initrd does not fit in guest RAM\n");
-			return -1;
-		}
-		memcpy(dst, ibuf, isize);
-		free(ibuf);
-	}
 
 	/* The VMM owns the console: the SBI debug console is ours to serve. */
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -387,18 +359,18 @@ int vmm_arch_setup(struct vmm_vm *vm, const struct vmm_opts *o)
 	for (i = 0; i < o->nr_disks; i++)
 		if (vmm_blk_create(vm, &o->disks[i]))
 			return -1;
-	fdt = build_fdt(vm, o, initrd, isize, &fsize);
+	fdt = build_fdt(vm, o, &b, &fsize);
 	if (!fdt || fsize > FDT_MAX_SIZE) {
 		fprintf(stderr, "kvmod-vmm: cannot build the device tree\n");
 		return -1;
 	}
-	memcpy(vmm_guest_ptr(vm, fdt_addr, fsize), fdt, fsize);
+	memcpy(vmm_guest_ptr(vm, b.fdt, fsize), fdt, fsize);
 	free(fdt);
 
 	/* Boot hart: pc at the image, a0 its hart id, a1 the device tree. */
-	if (set_reg(vm->vcpus[0].fd, CORE_REG(regs.pc), kernel) ||
+	if (set_reg(vm->vcpus[0].fd, CORE_REG(regs.pc), b.kernel) ||
 	    set_reg(vm->vcpus[0].fd, CORE_REG(regs.a0), 0) ||
-	    set_reg(vm->vcpus[0].fd, CORE_REG(regs.a1), fdt_addr)) {
+	    set_reg(vm->vcpus[0].fd, CORE_REG(regs.a1), b.fdt)) {
 		vmm_perror("KVM_SET_ONE_REG");
 		return -1;
 	}
