@@ -826,8 +826,11 @@ void kvmod_arch_vcpu_put(struct kvmod_vcpu *vcpu);
  * Delivers pending interrupt levels, switches to the guest and back, and
  * records why it exited. Runs in an RCU quiescent state: registers and
  * the world switch only, no tracing, no locks.
+ *
+ * Return: true when a host interrupt made the guest exit (the core takes
+ * it before it stops counting guest time).
  */
-void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu);
+bool kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu);
 
 /**
  * kvmod_arch_vcpu_handle_exit() - handle the exit the last entry ended in

@@ -257,6 +257,7 @@ static __always_inline void guest_context_exit(void)
 /* Enter and handle exits while nothing needs to sleep or reschedule. */
 static int run_loaded(struct kvmod_vcpu *vcpu)
 {
+	bool host_irq;
 	int r;
 
 	for (;;) {
@@ -270,16 +271,18 @@ static int run_loaded(struct kvmod_vcpu *vcpu)
 			return KVMOD_EXIT_SLOW;
 		}
 		guest_time_enter();
-		kvmod_arch_vcpu_enter(vcpu);
+		host_irq = kvmod_arch_vcpu_enter(vcpu);
 		guest_context_exit();
 		WRITE_ONCE(vcpu->mode, KVMOD_OUTSIDE_GUEST_MODE);
 		vcpu->stat.exits++;
 		/*
-		 * A host interrupt that made the guest exit is taken here,
-		 * still counted as guest time (a tick during the guest).
+		 * A host interrupt that made the guest exit is taken while
+		 * still counted as guest time: a tick during the guest.
 		 */
-		local_irq_enable();
-		local_irq_disable();
+		if (host_irq) {
+			local_irq_enable();
+			local_irq_disable();
+		}
 		vtime_account_guest_exit();
 		local_irq_enable();
 

@@ -170,8 +170,9 @@ void kvmod_arch_vcpu_put(struct kvmod_vcpu *vcpu)
 {
 }
 
-void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
+bool kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
 {
+	return false;
 }
 
 int kvmod_arch_vcpu_handle_exit(struct kvmod_vcpu *vcpu)

@@ -406,13 +406,14 @@ void kvmod_riscv_redirect_trap(struct kvmod_vcpu *vcpu, unsigned long cause,
 	g->sstatus |= SR_SPP;
 }
 
-void kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
+bool kvmod_arch_vcpu_enter(struct kvmod_vcpu *vcpu)
 {
 	flush_interrupts(vcpu);
 	kvmod_riscv_vector_enter(vcpu);
 	kvmod_riscv_switch_to_guest(&vcpu->arch.sw);
 	kvmod_riscv_vector_exit(vcpu);
 	sync_interrupts(vcpu);
+	return vcpu->arch.sw.scause & CAUSE_IRQ_FLAG;
 }
 
 /* An HSM start: the entry point in pc, its opaque argument in a1. */
