@@ -147,6 +147,16 @@ unsigned int kvmod_mmu_fit_shift(const struct kvmod_memslot *slot, u64 gfn,
 }
 EXPORT_SYMBOL_IF_KUNIT(kvmod_mmu_fit_shift);
 
+/*
+ * Whether every store to @slot must fault: read-only slots exit as MMIO,
+ * logging slots set their dirty bit in the write fault. A load then maps
+ * the page read-only even where the host would allow writing.
+ */
+static bool stores_fault(const struct kvmod_memslot *slot)
+{
+	return slot->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES);
+}
+
 /* What a fault found behind a guest frame. */
 struct fault_target {
 	unsigned long pfn;
@@ -174,8 +184,8 @@ static int follow_pfnmap(struct mm_struct *mm, const struct kvmod_memslot *slot,
 		return -ENOENT;
 	}
 	t->pfn = args.pfn;
-	t->writable = args.writable &&
-		      !(slot->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES));
+	/* A store must map writable (it was checked above), or it faults forever. */
+	t->writable = args.writable && (write || !stores_fault(slot));
 	t->device = !pfn_valid(args.pfn);
 	follow_pfnmap_end(&args);
 	return 0;
@@ -207,8 +217,7 @@ static int resolve(const struct kvmod_memslot *slot, unsigned long hva,
 	unsigned int flags = FOLL_HWPOISON | FOLL_INTERRUPTIBLE;
 	long n;
 
-	if (!write && !(slot->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES)) &&
-	    get_user_page_fast_only(hva, FOLL_WRITE, &t->page)) {
+	if (!write && !stores_fault(slot) && get_user_page_fast_only(hva, FOLL_WRITE, &t->page)) {
 		t->writable = true;
 	} else {
 		if (write)

@@ -268,27 +268,54 @@ TEST_F(run, writable_slot_over_memory_made_read_only)
  * see and change the memfd's own page, dirty logging there is refused,
  * and once the mapping is gone the guest must not reach the page any more.
  */
-TEST_F(run, pfnmap_slot)
+/**
+ * struct udmabuf_page - one memfd page and a udmabuf over it
+ * @memfd: the memfd
+ * @dev: /dev/udmabuf
+ * @buf: the dma-buf; its mmap is VM_PFNMAP
+ * @page: the memfd's page, mapped the ordinary way
+ */
+struct udmabuf_page {
+	int memfd, dev, buf;
+	uint64_t *page;
+};
+
+static void udmabuf_page_open(struct __test_metadata *_metadata, struct udmabuf_page *u)
 {
 	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = 0x1000 };
+
+	u->memfd = memfd_create("kvmod-pfnmap", MFD_ALLOW_SEALING);
+	ASSERT_GE(u->memfd, 0);
+	ASSERT_EQ(0, ftruncate(u->memfd, 0x1000));
+	ASSERT_EQ(0, fcntl(u->memfd, F_ADD_SEALS, F_SEAL_SHRINK));
+	u->dev = open("/dev/udmabuf", O_RDWR);
+	ASSERT_GE(u->dev, 0);
+	create.memfd = u->memfd;
+	u->buf = ioctl(u->dev, UDMABUF_CREATE, &create);
+	ASSERT_GE(u->buf, 0);
+	u->page = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, u->memfd, 0);
+	ASSERT_NE(MAP_FAILED, u->page);
+}
+
+static void udmabuf_page_close(struct udmabuf_page *u)
+{
+	munmap(u->page, 0x1000);
+	close(u->buf);
+	close(u->dev);
+	close(u->memfd);
+}
+
+TEST_F(run, pfnmap_slot)
+{
+	struct udmabuf_page u;
 	uint64_t *map, *page;
 	struct kvm_run *run;
-	int memfd, dev, buf;
 
 	guest_setup(_metadata, &self->g, peek_start, peek_end);
-	memfd = memfd_create("kvmod-pfnmap", MFD_ALLOW_SEALING);
-	ASSERT_GE(memfd, 0);
-	ASSERT_EQ(0, ftruncate(memfd, 0x1000));
-	ASSERT_EQ(0, fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK));
-	dev = open("/dev/udmabuf", O_RDWR);
-	ASSERT_GE(dev, 0);
-	create.memfd = memfd;
-	buf = ioctl(dev, UDMABUF_CREATE, &create);
-	ASSERT_GE(buf, 0);
-	map = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	udmabuf_page_open(_metadata, &u);
+	page = u.page;
+	map = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, u.buf, 0);
 	ASSERT_NE(MAP_FAILED, map);
-	page = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	ASSERT_NE(MAP_FAILED, page);
 	page[0] = 0xfeed;
 
 	/* VM_PFNMAP has no dirty tracking. */
@@ -309,11 +336,7 @@ TEST_F(run, pfnmap_slot)
 	page[0] = 0x5a5a;
 	EXPECT_EQ(EFAULT, guest_run(self->g.vcpu));
 	EXPECT_EQ(0x5a5a, page[0]);
-
-	munmap(page, 0x1000);
-	close(buf);
-	close(dev);
-	close(memfd);
+	udmabuf_page_close(&u);
 }
 
 /*
@@ -491,6 +514,36 @@ static void *dirty_setup(struct __test_metadata *_metadata, struct guest *g, siz
 		return NULL;
 	}
 	return mem;
+}
+
+/*
+ * A logging slot whose memory the VMM replaced with a VM_PFNMAP mapping
+ * after the slot was made: a guest store must map the page writable and
+ * log it, not map it read-only and fault again forever.
+ */
+TEST_F(run, pfnmap_behind_logging_slot)
+{
+	struct udmabuf_page u;
+	struct kvm_run *run;
+	void *mem;
+
+	guest_setup(_metadata, &self->g, peek_start, peek_end);
+	udmabuf_page_open(_metadata, &u);
+	mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, set_region(self->g.vm, 1, KVM_MEM_LOG_DIRTY_PAGES, 0x90000000, 0x1000, mem));
+	ASSERT_EQ(mem, mmap(mem, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			    u.buf, 0));
+	u.page[0] = 0xfeed;
+	EXPECT_EQ(0, dirty_bits(_metadata, self->g.vm));
+
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0xfeed, run->riscv_sbi.args[0]);
+	guest_report(_metadata, &self->g, self->g.vcpu, run, 2);
+	EXPECT_EQ(9, u.page[1]);
+	EXPECT_EQ(1, dirty_bits(_metadata, self->g.vm));
+	munmap(mem, 0x1000);
+	udmabuf_page_close(&u);
 }
 
 TEST_F(run, dirty_log)
