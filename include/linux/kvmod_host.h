@@ -479,7 +479,7 @@ bool kvmod_mmu_seq_retry(struct kvmod_vm *vm, unsigned long seq);
 int kvmod_mmu_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write);
 unsigned int kvmod_mmu_fit_shift(const struct kvmod_memslot *slot, u64 gfn,
 				 unsigned long hva, unsigned int max_shift);
-int kvmod_mmu_cache_topup(struct kvmod_mmu_cache *c, unsigned int min);
+int kvmod_mmu_cache_topup(struct kvmod_vcpu *vcpu);
 void *kvmod_mmu_cache_alloc(struct kvmod_mmu_cache *c);
 void kvmod_mmu_cache_free(struct kvmod_mmu_cache *c);
 

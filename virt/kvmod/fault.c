@@ -29,15 +29,19 @@
 
 /**
  * kvmod_mmu_cache_topup() - fill a vCPU's page-table page cache
- * @c: the cache
- * @min: pages it must hold (tables one fault may need)
+ * @vcpu: the vCPU about to map a stage-2 leaf
  *
- * Called before mmu_lock is taken, so that mapping never allocates.
+ * Fills it to the tables one mapping may add
+ * (kvmod_arch_mmu_tables_needed()). Called before mmu_lock is taken, so
+ * that mapping never allocates.
  *
  * Return: 0 or -ENOMEM.
  */
-int kvmod_mmu_cache_topup(struct kvmod_mmu_cache *c, unsigned int min)
+int kvmod_mmu_cache_topup(struct kvmod_vcpu *vcpu)
 {
+	struct kvmod_mmu_cache *c = &vcpu->mmu_cache;
+	unsigned int min = kvmod_arch_mmu_tables_needed(vcpu->vm);
+
 	if (WARN_ON_ONCE(min > ARRAY_SIZE(c->pages)))
 		return -EINVAL;
 	while (c->nr < min) {
@@ -254,7 +258,7 @@ int kvmod_mmu_fault(struct kvmod_vcpu *vcpu, u64 gpa, bool write)
 	unsigned int shift, prot;
 	int idx, r;
 
-	r = kvmod_mmu_cache_topup(&vcpu->mmu_cache, kvmod_arch_mmu_tables_needed(vm));
+	r = kvmod_mmu_cache_topup(vcpu);
 	if (r)
 		return r;
 

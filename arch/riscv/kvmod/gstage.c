@@ -351,7 +351,7 @@ int kvmod_riscv_gstage_map_device(struct kvmod_vcpu *vcpu, u64 gpa,
 	struct kvmod_vm *vm = vcpu->vm;
 	int r;
 
-	r = kvmod_mmu_cache_topup(&vcpu->mmu_cache, kvmod_arch_mmu_tables_needed(vm));
+	r = kvmod_mmu_cache_topup(vcpu);
 	if (r)
 		return r;
 	spin_lock(&vm->mmu_lock);
