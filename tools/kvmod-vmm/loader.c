@@ -50,56 +50,61 @@ static int load_file(const char *path, void **buf, size_t *size)
 	return 0;
 }
 
+/* A whole file, or -1 with the reason printed. */
+static int read_image(const char *path, void **buf, size_t *size)
+{
+	if (!load_file(path, buf, size))
+		return 0;
+	vmm_perror("%s", path);
+	return -1;
+}
+
+/*
+ * Copy @buf to guest RAM at @at, when @fits and RAM holds it there, and
+ * free it. Return: 0, or -1 with "<what> does not fit" printed.
+ */
+static int place(struct vmm_vm *vm, const char *what, uint64_t at, int fits,
+		 void *buf, size_t size)
+{
+	void *dst = fits ? vmm_guest_ptr(vm, at, size) : NULL;
+
+	if (dst)
+		memcpy(dst, buf, size);
+	else
+		fprintf(stderr, "kvmod-vmm: %s does not fit in guest RAM\n", what);
+	free(buf);
+	return dst ? 0 : -1;
+}
+
 static int load_kernel(struct vmm_vm *vm, const char *path,
 		       const struct vmm_boot_layout *l, struct vmm_boot *b)
 {
 	size_t size;
-	void *buf, *dst;
+	void *buf;
 
-	if (load_file(path, &buf, &size)) {
-		vmm_perror("%s", path);
+	if (read_image(path, &buf, &size))
 		return -1;
-	}
 	if (l->check(path, buf, size)) {
 		free(buf);
 		return -1;
 	}
-	dst = vmm_guest_ptr(vm, b->kernel, size);
-	if (!dst) {
-		fprintf(stderr, "kvmod-vmm: kernel does not fit in guest RAM\n");
-		free(buf);
-		return -1;
-	}
-	memcpy(dst, buf, size);
-	free(buf);
 	b->kernel_size = size;
-	return 0;
+	return place(vm, "kernel", b->kernel, 1, buf, size);
 }
 
 static int load_initrd(struct vmm_vm *vm, const char *path,
 		       const struct vmm_boot_layout *l, struct vmm_boot *b)
 {
-	uint64_t at;
 	size_t size;
-	void *buf, *dst = NULL;
+	void *buf;
 
-	if (load_file(path, &buf, &size)) {
-		vmm_perror("%s", path);
+	if (read_image(path, &buf, &size))
 		return -1;
-	}
-	at = (b->fdt - size) & ~(l->initrd_align - 1);
-	if (at > b->kernel + b->kernel_size)
-		dst = vmm_guest_ptr(vm, at, size);
-	if (!dst) {
-		fprintf(stderr, "kvmod-vmm: initrd does not fit in guest RAM\n");
-		free(buf);
-		return -1;
-	}
-	memcpy(dst, buf, size);
-	free(buf);
-	b->initrd = at;
+	/* As high as it fits under the device tree, clear of the kernel. */
+	b->initrd = (b->fdt - size) & ~(l->initrd_align - 1);
 	b->initrd_size = size;
-	return 0;
+	return place(vm, "initrd", b->initrd, b->initrd > b->kernel + b->kernel_size,
+		     buf, size);
 }
 
 /**
