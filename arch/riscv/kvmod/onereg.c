@@ -139,23 +139,52 @@ static int core_set(struct kvmod_vcpu *vcpu, unsigned long idx, u64 val)
 	return 0;
 }
 
-static unsigned long *csr_slot(struct kvmod_vcpu *vcpu, unsigned long idx)
-{
-	struct kvmod_riscv_csr *c = &vcpu->arch.csr;
+/* sstatus.MXR; <asm/csr.h> of 6.12 has no name for it. */
+#define KVMOD_SR_MXR		BIT(19)
 
-	switch (idx) {
-	case KVM_REG_RISCV_CSR_REG(sstatus):	return &c->vsstatus;
-	case KVM_REG_RISCV_CSR_REG(sie):	return &c->vsie;
-	case KVM_REG_RISCV_CSR_REG(stvec):	return &c->vstvec;
-	case KVM_REG_RISCV_CSR_REG(sscratch):	return &c->vsscratch;
-	case KVM_REG_RISCV_CSR_REG(sepc):	return &c->vsepc;
-	case KVM_REG_RISCV_CSR_REG(scause):	return &c->vscause;
-	case KVM_REG_RISCV_CSR_REG(stval):	return &c->vstval;
-	case KVM_REG_RISCV_CSR_REG(satp):	return &c->vsatp;
-	case KVM_REG_RISCV_CSR_REG(scounteren):	return &c->scounteren;
-	case KVM_REG_RISCV_CSR_REG(senvcfg):	return &c->senvcfg;
-	default:				return NULL;
-	}
+/*
+ * The guest's S-mode CSRs that ONE_REG reaches, with the fields a write
+ * may set (the others read as zero, as WARL fields do). A value goes to
+ * the hardware's VS CSRs as is at the next vCPU load, so nothing outside
+ * the architected fields may pass: an emulator that keeps such bits (QEMU
+ * ORs vsstatus into mstatus on guest entry) would otherwise let userspace
+ * set the host's mstatus.TW/TSR/MPRV through a guest's sstatus.
+ */
+struct csr_reg {
+	size_t off;		/* in struct kvmod_riscv_csr */
+	unsigned long wmask;	/* 0: no such register */
+};
+
+#define CSR_REG(name, field, mask)					\
+	[KVM_REG_RISCV_CSR_REG(name)] = {				\
+		offsetof(struct kvmod_riscv_csr, field), (mask) }
+
+static const struct csr_reg csr_regs[] = {
+	CSR_REG(sstatus, vsstatus, SR_SIE | SR_SPIE | SR_SPP | SR_FS | SR_VS |
+		SR_SUM | KVMOD_SR_MXR),
+	CSR_REG(sie, vsie, IE_SIE | IE_TIE | IE_EIE | SIP_LCOFIP),
+	/* Modes 0 (direct) and 1 (vectored); 2 and 3 are reserved. */
+	CSR_REG(stvec, vstvec, ~2UL),
+	CSR_REG(sscratch, vsscratch, ~0UL),
+	CSR_REG(sepc, vsepc, ~1UL),
+	CSR_REG(scause, vscause, ~0UL),
+	CSR_REG(stval, vstval, ~0UL),
+	CSR_REG(satp, vsatp, ~0UL),
+	CSR_REG(scounteren, scounteren, GENMASK(31, 0)),
+	CSR_REG(senvcfg, senvcfg, ENVCFG_FIOM | ENVCFG_CBIE | ENVCFG_CBCFE |
+		ENVCFG_CBZE),
+};
+
+static const struct csr_reg *csr_reg(unsigned long idx)
+{
+	if (idx >= ARRAY_SIZE(csr_regs) || !csr_regs[idx].wmask)
+		return NULL;
+	return &csr_regs[idx];
+}
+
+static unsigned long *csr_slot(struct kvmod_vcpu *vcpu, const struct csr_reg *r)
+{
+	return (unsigned long *)((char *)&vcpu->arch.csr + r->off);
 }
 
 /* Smstateen's sstateen0: a guest with the extension has it. */
@@ -181,6 +210,7 @@ static int aia_reg(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val, bool se
 static int csrreg_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 {
 	unsigned long *slot = smstateen_slot(vcpu, idx);
+	const struct csr_reg *r;
 
 	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) == KVM_REG_RISCV_CSR_AIA)
 		return aia_reg(vcpu, idx, val, false);
@@ -195,16 +225,17 @@ static int csrreg_get(struct kvmod_vcpu *vcpu, unsigned long idx, u64 *val)
 		       SIP_MASK;
 		return 0;
 	}
-	slot = csr_slot(vcpu, idx);
-	if (!slot)
+	r = csr_reg(idx);
+	if (!r)
 		return -ENOENT;
-	*val = *slot;
+	*val = *csr_slot(vcpu, r);
 	return 0;
 }
 
 static int csrreg_set(struct kvmod_vcpu *vcpu, unsigned long idx, u64 val)
 {
 	unsigned long *slot = smstateen_slot(vcpu, idx);
+	const struct csr_reg *r;
 	unsigned int bit;
 
 	if ((idx & KVM_REG_RISCV_SUBTYPE_MASK) == KVM_REG_RISCV_CSR_AIA)
@@ -222,10 +253,10 @@ static int csrreg_set(struct kvmod_vcpu *vcpu, unsigned long idx, u64 val)
 					    val & BIT(bit));
 		return 0;
 	}
-	slot = csr_slot(vcpu, idx);
-	if (!slot)
+	r = csr_reg(idx);
+	if (!r)
 		return -ENOENT;
-	*slot = val;
+	*csr_slot(vcpu, r) = val & r->wmask;
 	return 0;
 }
 

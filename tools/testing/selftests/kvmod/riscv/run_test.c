@@ -6,7 +6,8 @@
  * exits, signals stopping a guest that spins with interrupts off, WFI
  * woken by the guest's timer, fetches outside memory, dirty logging,
  * guest memory in a VM_PFNMAP mapping (udmabuf), guest accesses seen by
- * idle page tracking, binary statistics and ONE_REG rules.
+ * idle page tracking, binary statistics, ONE_REG rules and guest CSRs
+ * that keep to their architected fields.
  */
 
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 
 #define REG_ISA_EXT(ext) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT | \
 			  KVM_REG_RISCV_ISA_SINGLE | (ext))
+#define REG_CSR(name)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_GENERAL | KVM_REG_RISCV_CSR_REG(name))
 
 GUEST_CODE(mmio,
 	   "li t0, 0x10000000\n"
@@ -33,6 +36,10 @@ GUEST_CODE(mmio,
 	   G_REPORT(3));
 
 GUEST_CODE(spin, "1: j 1b\n");
+
+/* The guest's own view of sstatus, then a few exits in a row. */
+GUEST_CODE(sstatus,
+	   "csrr a0, sstatus\n" G_REPORT(1) G_REPORT(2) G_REPORT(3));
 
 /* Arm the timer 1 ms ahead (10 MHz timebase), enable STIE only, WFI. */
 GUEST_CODE(wfi,
@@ -684,6 +691,49 @@ TEST_F(run, one_reg_rules)
 	ASSERT_EQ(0, guest_run(self->g.vcpu));
 	v = 0;
 	EXPECT_EQ(EBUSY, vcpu_reg(self->g.vcpu, REG_ISA_EXT(KVM_RISCV_ISA_EXT_F), &v, true));
+}
+
+/*
+ * A guest CSR written through ONE_REG keeps only the fields the
+ * architecture defines for it: the value reaches the hardware's VS CSR at
+ * the next vCPU load, and QEMU (the check hosts' CPU) ORs all of vsstatus
+ * into mstatus on guest entry, so sstatus = ~0 once set the host's
+ * mstatus.TW/TSR/MPRV: the host then died on its next WFI or SRET, or hung
+ * in firmware (found by kvmod_fuzz). The host idles after the guest ran,
+ * which executes WFI on both CPUs.
+ */
+TEST_F(run, guest_csrs_keep_to_their_fields)
+{
+	const uint64_t sstatus_fields = 0x2 | 0x20 | 0x100 | 0x600 | 0x6000 |
+					0x40000 | 0x80000;
+	/* MIE, MPIE, MPP, MPRV, TVM, TW, TSR: M-mode's, never the guest's. */
+	const uint64_t mstatus_only = 0x8 | 0x80 | 0x1800 | 0x20000 | 0x100000 |
+				      0x200000 | 0x400000;
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	struct kvm_run *run;
+	uint64_t v;
+	int i;
+
+	guest_setup(_metadata, &self->g, sstatus_start, sstatus_end);
+	set_reg(_metadata, self->g.vcpu, REG_CSR(sstatus), ~0ULL);
+	v = get_reg(_metadata, self->g.vcpu, REG_CSR(sstatus));
+	EXPECT_EQ(sstatus_fields, v);
+	set_reg(_metadata, self->g.vcpu, REG_CSR(sie), ~0ULL);
+	EXPECT_EQ(0, get_reg(_metadata, self->g.vcpu, REG_CSR(sie)) & ~0x2222ULL);
+	set_reg(_metadata, self->g.vcpu, REG_CSR(stvec), ~0ULL);
+	EXPECT_EQ(~2ULL, get_reg(_metadata, self->g.vcpu, REG_CSR(stvec)));
+	set_reg(_metadata, self->g.vcpu, REG_CSR(scounteren), ~0ULL);
+	EXPECT_EQ(0xffffffffULL, get_reg(_metadata, self->g.vcpu, REG_CSR(scounteren)));
+	set_reg(_metadata, self->g.vcpu, REG_CSR(senvcfg), ~0ULL);
+	EXPECT_EQ(0, get_reg(_metadata, self->g.vcpu, REG_CSR(senvcfg)) & ~0xf1ULL);
+	/* The guest runs with what was kept (SIE: no interrupt is pending). */
+	run = guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, 1);
+	EXPECT_EQ(0, run->riscv_sbi.args[0] & mstatus_only);
+	for (i = 2; i <= 3; i++)
+		guest_report(_metadata, &self->g, self->g.vcpu, self->g.run, i);
+	/* Both host CPUs idle (WFI) and come back. */
+	for (i = 0; i < 10; i++)
+		nanosleep(&nap, NULL);
 }
 
 TEST_HARNESS_MAIN
