@@ -138,7 +138,7 @@ struct fuzz {
 	double seconds;
 	double watchdog;
 	int nthreads;
-	bool verbose;
+	int verbose;		/* -v: each call's result; -vv: also its start */
 	unsigned int stdio_open;	/* bit n: fd n was open at start */
 	long page;
 	_Atomic size_t mmap_size;

@@ -456,7 +456,7 @@ static void usage(const char *argv0)
 		"  -t  stop after this many seconds (default 120)\n"
 		"  -j  threads (default 4, at most %d)\n"
 		"  -w  a call running longer than this fails (default 10)\n"
-		"  -v  print every call\n", argv0, MAX_THREADS);
+		"  -v  print every call when it returns; -vv also when it starts\n", argv0, MAX_THREADS);
 	exit(2);
 }
 
@@ -484,7 +484,7 @@ static void parse_args(int argc, char **argv)
 			fz.watchdog = strtod(optarg, NULL);
 			break;
 		case 'v':
-			fz.verbose = true;
+			fz.verbose++;
 			break;
 		default:
 			usage(argv[0]);

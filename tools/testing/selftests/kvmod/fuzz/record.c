@@ -57,8 +57,13 @@ void rec_note(struct thr *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void print_rec(const char *prefix, int idx, const struct rec *r);
+
+/* A call enters the kernel: with -vv, say so (a hang then shows which). */
 void busy_enter(struct thr *t)
 {
+	if (fz.verbose > 1)
+		print_rec("# ", t->idx, cur(t));
 	atomic_store(&t->busy_since, now_ns());
 }
 
