@@ -71,6 +71,9 @@ write_plan() {
 	[ -x "$staging/tests/kvmod-vmm" ] &&
 		echo "prog kvmod-vmm-info $TOOL_TIMEOUT /tests/kvmod-vmm info"
 	th_upstream_plan "$@"
+	# Before the unload: kmemleak names a module's functions only while it
+	# is loaded, and that is how a leak is found to be kvmod's.
+	echo "kmemleak kmemleak"
 	echo "rmmod kvmod-unload kvmod"
 	echo "klog-clean klog-clean"
 }

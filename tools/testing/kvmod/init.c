@@ -37,6 +37,10 @@
  *   klog-has NAME TEXT...           the kernel log contains TEXT
  *   klog-clean NAME                 the kernel log has no warning, BUG,
  *                                   oops, lockdep or sleep-in-atomic report
+ *   kmemleak NAME                   a kmemleak scan finds no leaked object
+ *                                   that kvmod allocated (other leaks are
+ *                                   listed as comments); the list is then
+ *                                   cleared for the next kmemleak step
  *
  * For run and prog alike, exit status 0 with TAP results at column 0 that
  * are all skips (kselftest's ksft_finished() exits 0 then) is a skip, not a
@@ -776,6 +780,95 @@ static void step_klog_has(char **argv, int argc)
 	free(log);
 }
 
+/* ---- kmemleak ---- */
+
+#define KMEMLEAK_PATH "/sys/kernel/debug/kmemleak"
+
+static int kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK_PATH, O_WRONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/*
+ * Whether one report (from "unreferenced object" to the next) is kvmod's:
+ * its backtrace passes through the module ("func+0x10/0x80 [kvmod]"). The
+ * comm line does not count: a fuzzer named kvmod_* drives all of the kernel.
+ */
+static int leak_is_kvmod(const char *s, size_t n)
+{
+	const char *p;
+
+	for (p = s; p + 6 <= s + n; p++)
+		if (!strncmp(p, "[kvmod", 6))
+			return 1;
+	return 0;
+}
+
+/* Prints a report's lines as comments, at most @max of them. */
+static void leak_print(const char *s, size_t n, int max)
+{
+	const char *e;
+
+	while (n && max-- > 0) {
+		e = memchr(s, '\n', n);
+		if (!e)
+			e = s + n;
+		tap("# kmemleak: %.*s", (int)(e - s), s);
+		n -= e - s + (e < s + n);
+		s = e + 1;
+	}
+}
+
+/*
+ * kmemleak NAME: objects become reportable 5 s after their allocation, and
+ * a second scan drops those only a moving pointer hid in the first.
+ */
+static void step_kmemleak(char **argv, int argc)
+{
+	const char *mark = "unreferenced object";
+	struct buf o = { 0 };
+	int mine = 0, other = 0;
+	char *s, *e;
+
+	if (argc != 2) {
+		result(0, argc > 1 ? argv[1] : "kmemleak", "# bad plan line: kmemleak NAME");
+		return;
+	}
+	sleep(6);
+	if (kmemleak_cmd("scan") || kmemleak_cmd("scan") || read_file(KMEMLEAK_PATH, &o)) {
+		result(0, argv[1], "# %s: %s (the check host kernels have kmemleak)",
+		       KMEMLEAK_PATH, strerror(errno));
+		free(o.p);
+		return;
+	}
+	for (s = o.p ? strstr(o.p, mark) : NULL; s; s = e) {
+		e = strstr(s + 1, mark);
+		if (leak_is_kvmod(s, e ? (size_t)(e - s) : strlen(s))) {
+			leak_print(s, e ? (size_t)(e - s) : strlen(s), 40);
+			mine++;
+		} else {
+			if (other < 20)
+				leak_print(s, e ? (size_t)(e - s) : strlen(s), 1);
+			other++;
+		}
+	}
+	free(o.p);
+	kmemleak_cmd("clear");
+	if (other)
+		tap("# kmemleak: %d leaked object(s) outside kvmod", other);
+	if (mine)
+		result(0, argv[1], "# %d leaked object(s) allocated by kvmod", mine);
+	else
+		result(1, argv[1], NULL);
+}
+
 /* ---- setup and plan ---- */
 
 static void do_mount(const char *src, const char *dst, const char *type)
@@ -912,6 +1005,8 @@ int main(void)
 			step_klog_clean(argv, argc);
 		else if (!strcmp(argv[0], "klog-has"))
 			step_klog_has(argv, argc);
+		else if (!strcmp(argv[0], "kmemleak"))
+			step_kmemleak(argv, argc);
 		else if (!strcmp(argv[0], "insmod-refused"))
 			step_insmod_refused(argv, argc);
 		else
