@@ -551,6 +551,8 @@ long kvmod_vm_ioctl_create_device(struct kvmod_vm *vm, void __user *argp);
 void kvmod_devices_destroy(struct kvmod_vm *vm);
 int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
 			  const struct kvmod_io_ops *ops, void *opaque);
+int kvmod_io_bus_register_ranges(struct kvmod_vm *vm, const struct kvmod_io_range *add,
+				 unsigned int n);
 int kvmod_io_bus_unregister(struct kvmod_vm *vm, const void *opaque);
 void kvmod_io_bus_destroy(struct kvmod_vm *vm);
 bool kvmod_io_bus_access(struct kvmod_vcpu *vcpu, u64 addr, unsigned int len,

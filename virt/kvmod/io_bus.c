@@ -43,6 +43,68 @@ static void bus_replace(struct kvmod_vm *vm, struct kvmod_io_bus *old,
 		kvfree_rcu(old, rcu);
 }
 
+/* Does @r, not shared, overlap a range of @list that is not shared either? */
+static bool clashes(const struct kvmod_io_range *r, const struct kvmod_io_range *list,
+		    unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!list[i].ops->shared && overlaps(&list[i], r->addr, r->len))
+			return true;
+	return false;
+}
+
+/* Appends the ranges of @from whose ops are (not) shared to @to at *@at. */
+static void copy_ranges(struct kvmod_io_range *to, unsigned int *at,
+			const struct kvmod_io_range *from, unsigned int n, bool shared)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (from[i].ops->shared == shared)
+			to[(*at)++] = from[i];
+}
+
+/**
+ * kvmod_io_bus_register_ranges() - emulate several ranges, all or none
+ * @vm: the VM, with its lock held
+ * @add: the ranges (each @len at least 1); @opaque identifies a range to
+ *	kvmod_io_bus_unregister()
+ * @n: how many
+ *
+ * A device with several ranges registers them in one go, so that a failure
+ * leaves none of them behind: undoing a registration may fail too.
+ *
+ * Return: 0, -EEXIST when a range that is not shared overlaps another such
+ * range (registered or in @add), -ENOMEM.
+ */
+int kvmod_io_bus_register_ranges(struct kvmod_vm *vm, const struct kvmod_io_range *add,
+				 unsigned int n)
+{
+	struct kvmod_io_bus *old = bus_locked(vm), *new;
+	unsigned int i, nr = old ? old->nr : 0, at = 0;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; i < n; i++)
+		if (!add[i].ops->shared &&
+		    ((old && clashes(&add[i], old->range, nr)) || clashes(&add[i], add, i)))
+			return -EEXIST;
+	new = kvzalloc(struct_size(new, range, nr + n), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->nr = nr + n;
+	/* Shared ranges first, each kind in the order of registration. */
+	if (old)
+		copy_ranges(new->range, &at, old->range, nr, true);
+	copy_ranges(new->range, &at, add, n, true);
+	if (old)
+		copy_ranges(new->range, &at, old->range, nr, false);
+	copy_ranges(new->range, &at, add, n, false);
+	bus_replace(vm, old, new);
+	return 0;
+}
+
 /**
  * kvmod_io_bus_register() - emulate [@addr, @addr + @len) in the kernel
  * @vm: the VM, with its lock held
@@ -58,32 +120,11 @@ static void bus_replace(struct kvmod_vm *vm, struct kvmod_io_bus *old,
 int kvmod_io_bus_register(struct kvmod_vm *vm, u64 addr, u64 len,
 			  const struct kvmod_io_ops *ops, void *opaque)
 {
-	struct kvmod_io_bus *old = bus_locked(vm), *new;
-	unsigned int i, nr = old ? old->nr : 0, at = 0;
-
-	lockdep_assert_held(&vm->lock);
-	for (i = 0; i < nr; i++) {
-		if (old->range[i].ops->shared)
-			at = i + 1;
-		else if (!ops->shared && overlaps(&old->range[i], addr, len))
-			return -EEXIST;
-	}
-	if (!ops->shared)
-		at = nr;
-	new = kvzalloc(struct_size(new, range, nr + 1), GFP_KERNEL_ACCOUNT);
-	if (!new)
-		return -ENOMEM;
-	new->nr = nr + 1;
-	if (nr) {
-		memcpy(new->range, old->range, at * sizeof(new->range[0]));
-		memcpy(new->range + at + 1, old->range + at,
-		       (nr - at) * sizeof(new->range[0]));
-	}
-	new->range[at] = (struct kvmod_io_range) {
+	struct kvmod_io_range r = {
 		.addr = addr, .len = len, .ops = ops, .opaque = opaque,
 	};
-	bus_replace(vm, old, new);
-	return 0;
+
+	return kvmod_io_bus_register_ranges(vm, &r, 1);
 }
 
 /**

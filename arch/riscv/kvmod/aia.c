@@ -194,12 +194,50 @@ static bool clash(u64 a, u64 a_len, u64 b, u64 b_len)
 	       a < b + b_len && b < a + a_len;
 }
 
+/*
+ * The APLIC and every vCPU's file page onto the MMIO bus in one go: a
+ * failure (out of memory) leaves nothing behind, so userspace may retry.
+ */
+static int aia_map(struct kvmod_vm *vm)
+{
+	struct kvmod_riscv_aia *aia = vm->arch.aia;
+	struct kvmod_riscv_aplic *aplic = NULL;
+	struct kvmod_io_range *ranges;
+	struct kvmod_vcpu *vcpu;
+	unsigned int n = 0;
+	unsigned long i;
+	int r = -ENOMEM;
+
+	/* vm->lock held: no vCPU comes or goes meanwhile. */
+	ranges = kcalloc(vm->nr_vcpus + 1, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	if (aia->nr_sources) {
+		aplic = kvmod_riscv_aplic_create(vm, aia->nr_sources);
+		if (!aplic)
+			goto out;
+		ranges[n++] = kvmod_riscv_aplic_range(aplic, aia->aplic_addr);
+	}
+	xa_for_each(&vm->vcpus, i, vcpu)
+		ranges[n++] = kvmod_riscv_imsic_range(vcpu);
+	r = kvmod_io_bus_register_ranges(vm, ranges, n);
+	if (r) {
+		kvmod_riscv_aplic_destroy(aplic);
+		goto out;
+	}
+	aia->aplic = aplic;
+	/* Files and pages above are visible before anyone sees it ready. */
+	smp_store_release(&aia->initialized, true);
+out:
+	kfree(ranges);
+	return r;
+}
+
 static int aia_init(struct kvmod_vm *vm)
 {
 	struct kvmod_riscv_aia *aia = vm->arch.aia;
 	struct kvmod_vcpu *vcpu, *other;
 	unsigned long i, j;
-	int r;
 
 	if (aia->initialized)
 		return -EBUSY;
@@ -221,24 +259,7 @@ static int aia_init(struct kvmod_vm *vm)
 					    other->arch.imsic.addr, IMSIC_MMIO_PAGE_SZ))
 				return -EINVAL;
 	}
-	/* Nothing overlaps now: registering can only run out of memory. */
-	if (aia->nr_sources) {
-		aia->aplic = kvmod_riscv_aplic_create(vm, aia->aplic_addr,
-						      aia->nr_sources);
-		if (IS_ERR(aia->aplic)) {
-			r = PTR_ERR(aia->aplic);
-			aia->aplic = NULL;
-			return r;
-		}
-	}
-	xa_for_each(&vm->vcpus, i, vcpu) {
-		r = kvmod_riscv_imsic_map(vcpu);
-		if (r)
-			return r;
-	}
-	/* Files and pages above are visible before anyone sees it ready. */
-	smp_store_release(&aia->initialized, true);
-	return 0;
+	return aia_map(vm);
 }
 
 /* The vCPU an IMSIC attribute names, by the id userspace gave it. */

@@ -376,34 +376,43 @@ static const struct kvmod_io_ops aplic_mmio_ops = {
 };
 
 /**
- * kvmod_riscv_aplic_create() - an APLIC with @nr wired sources, mapped
+ * kvmod_riscv_aplic_create() - an APLIC with @nr wired sources
  * @vm: the VM (its lock held)
- * @addr: guest physical base
  * @nr: number of sources
  *
- * Return: the APLIC, or an ERR_PTR (-ENOMEM, -EEXIST for an overlap).
+ * Its registers are not mapped yet: kvmod_riscv_aplic_range() gives the
+ * range to register.
+ *
+ * Return: the APLIC, or NULL when out of memory.
  */
-struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, u64 addr,
-						   unsigned int nr)
+struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, unsigned int nr)
 {
 	struct kvmod_riscv_aplic *a;
-	int r;
 
 	lockdep_assert_held(&vm->lock);
 	a = kzalloc(struct_size(a, src, nr + 1), GFP_KERNEL_ACCOUNT);
 	if (!a)
-		return ERR_PTR(-ENOMEM);
+		return NULL;
 	spin_lock_init(&a->lock);
 	a->vm = vm;
 	/* Source 0 does not exist; the array has a slot for it all the same. */
 	a->nr = nr;
-	r = kvmod_io_bus_register(vm, addr, KVM_DEV_RISCV_APLIC_SIZE,
-				  &aplic_mmio_ops, a);
-	if (r) {
-		kfree(a);
-		return ERR_PTR(r);
-	}
 	return a;
+}
+
+/**
+ * kvmod_riscv_aplic_range() - the MMIO range of an APLIC's registers
+ * @a: the APLIC
+ * @addr: guest physical base
+ *
+ * Return: the range for kvmod_io_bus_register_ranges().
+ */
+struct kvmod_io_range kvmod_riscv_aplic_range(struct kvmod_riscv_aplic *a, u64 addr)
+{
+	return (struct kvmod_io_range) {
+		.addr = addr, .len = KVM_DEV_RISCV_APLIC_SIZE,
+		.ops = &aplic_mmio_ops, .opaque = a,
+	};
 }
 
 /**

@@ -660,13 +660,15 @@ static const struct kvmod_io_ops imsic_page_ops = {
 };
 
 /**
- * kvmod_riscv_imsic_map() - put a vCPU's file page on the MMIO bus
+ * kvmod_riscv_imsic_range() - the MMIO range of a vCPU's file page
  * @vcpu: the vCPU, its address set
  *
- * Return: 0, -EEXIST when the page overlaps another device, -ENOMEM.
+ * Return: the range for kvmod_io_bus_register_ranges().
  */
-int kvmod_riscv_imsic_map(struct kvmod_vcpu *vcpu)
+struct kvmod_io_range kvmod_riscv_imsic_range(struct kvmod_vcpu *vcpu)
 {
-	return kvmod_io_bus_register(vcpu->vm, vcpu->arch.imsic.addr,
-				     IMSIC_MMIO_PAGE_SZ, &imsic_page_ops, vcpu);
+	return (struct kvmod_io_range) {
+		.addr = vcpu->arch.imsic.addr, .len = IMSIC_MMIO_PAGE_SZ,
+		.ops = &imsic_page_ops, .opaque = vcpu,
+	};
 }

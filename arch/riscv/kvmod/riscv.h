@@ -186,8 +186,8 @@ struct kvmod_riscv_aplic;
 bool kvmod_riscv_aia_available(void);
 void kvmod_riscv_aia_msi_to_hart(struct kvmod_vm *vm, u32 hart, u32 guest, u32 id);
 long kvmod_riscv_aia_irq_line(struct kvmod_vm *vm, void __user *argp);
-struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, u64 addr,
-						   unsigned int nr);
+struct kvmod_riscv_aplic *kvmod_riscv_aplic_create(struct kvmod_vm *vm, unsigned int nr);
+struct kvmod_io_range kvmod_riscv_aplic_range(struct kvmod_riscv_aplic *a, u64 addr);
 void kvmod_riscv_aplic_destroy(struct kvmod_riscv_aplic *a);
 int kvmod_riscv_aplic_set_line(struct kvmod_riscv_aplic *a, u32 irq, bool lvl);
 void kvmod_riscv_aplic_reg(struct kvmod_riscv_aplic *a, u32 off, u32 *val,
@@ -227,7 +227,7 @@ void kvmod_riscv_imsic_inject(struct kvmod_vcpu *vcpu, u32 id);
 int kvmod_riscv_imsic_reg(struct kvmod_vcpu *vcpu, unsigned long isel,
 			  unsigned long *val, bool set);
 int kvmod_riscv_imsic_csr_insn(struct kvmod_vcpu *vcpu, unsigned long insn);
-int kvmod_riscv_imsic_map(struct kvmod_vcpu *vcpu);
+struct kvmod_io_range kvmod_riscv_imsic_range(struct kvmod_vcpu *vcpu);
 
 /* pmu.c */
 void kvmod_riscv_pmu_init(void);
