@@ -34,11 +34,12 @@ static inline int create_aia(int vm)
 }
 
 /*
- * Configures and initializes an AIA in @mode for vCPUs 0..@nr_vcpus-1
- * (already created): 255 identities, @srcs wired sources. 0 or the errno
- * of the first step that failed.
+ * Configures an AIA in @mode for vCPUs 0..@nr_vcpus-1 (already created):
+ * 255 identities, @srcs wired sources, the APLIC at APLIC_BASE, vCPU n's
+ * IMSIC page n * 4 KiB above IMSIC_BASE. 0 or the errno of the first step
+ * that failed.
  */
-static inline int aia_init(int dev, uint32_t mode, int nr_vcpus, uint32_t srcs)
+static inline int aia_config(int dev, uint32_t mode, int nr_vcpus, uint32_t srcs)
 {
 	uint32_t ids = 255, hart_bits = 3;
 	uint64_t addr = APLIC_BASE;
@@ -56,8 +57,15 @@ static inline int aia_init(int dev, uint32_t mode, int nr_vcpus, uint32_t srcs)
 		r = attr(dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_ADDR,
 			 KVM_DEV_RISCV_AIA_ADDR_IMSIC(i), &addr);
 	}
-	return r ?: attr(dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
-			 KVM_DEV_RISCV_AIA_CTRL_INIT, NULL);
+	return r;
+}
+
+/* aia_config(), then KVM_DEV_RISCV_AIA_CTRL_INIT. 0 or the first errno. */
+static inline int aia_init(int dev, uint32_t mode, int nr_vcpus, uint32_t srcs)
+{
+	return aia_config(dev, mode, nr_vcpus, srcs) ?:
+	       attr(dev, KVM_SET_DEVICE_ATTR, KVM_DEV_RISCV_AIA_GRP_CTRL,
+		    KVM_DEV_RISCV_AIA_CTRL_INIT, NULL);
 }
 
 /* vCPU @vcpu's file register @isel (eip0 is 0x80, eie0 0xc0). */
