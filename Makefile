@@ -5,6 +5,7 @@
 #   make run            boot a QEMU host with kvmod loaded and use /dev/kvm
 #   make check          all tests on both arches (ARCH=riscv|arm64 for one)
 #   make bench          exit round trips, kvmod vs upstream KVM (riscv)
+#   make soak           10^6 fuzzer calls per arch on the check hosts
 #   make dkms-check     kvmod built and installed by DKMS, loaded in the test hosts
 #   make compat         upstream Linux 6.12 KVM selftests against kvmod
 #                       (KVM=upstream: against the baseline kernel's KVM)
@@ -23,12 +24,12 @@ RUN_ARCH := $(if $(filter command line,$(origin ARCH)),$(ARCH),riscv)
 KVM ?= kvmod
 SCRIPTS := scripts/kvmod
 
-.PHONY: all check compat run bench modules clean deps kernel help dkms-check
+.PHONY: all check compat run bench soak modules clean deps kernel help dkms-check
 
 all: help
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@$(SCRIPTS)/deps.sh all
@@ -47,6 +48,9 @@ run:
 
 bench:
 	@$(SCRIPTS)/bench.sh $(CHECK_ARCHES)
+
+soak:
+	@$(SCRIPTS)/soak.sh $(CHECK_ARCHES)
 
 kernel:
 	@for a in $(CHECK_ARCHES); do $(SCRIPTS)/kernel.sh $$a $(KVM) || exit 1; done
