@@ -100,7 +100,6 @@ static struct miscdevice kvmod_dev = {
 	.minor	= KVM_MINOR,
 	.name	= "kvm",
 	.fops	= &kvmod_dev_fops,
-	.mode	= 0660,
 };
 
 static int __init kvmod_init(void)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /dev/kvm system ioctls: API version, capabilities, mmap size, VM creation
- * and the errors for bad arguments and wrong file descriptors.
+ * /dev/kvm: the node (numbers, mode and owner as upstream's), system
+ * ioctls: API version, capabilities, mmap size, VM creation and the errors
+ * for bad arguments and wrong file descriptors.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,21 @@ TEST(device_node)
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(10, major(st.st_rdev));	/* misc */
 	EXPECT_EQ(232, minor(st.st_rdev));	/* KVM_MINOR */
+}
+
+/*
+ * devtmpfs makes /dev/kvm as upstream's: 0600 and root's. Distributions
+ * open it to group kvm with a udev rule; a module granting that itself
+ * would hand the node to whatever group owns it wherever no rule exists.
+ */
+TEST(dev_kvm_mode)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/dev/kvm", &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
 }
 
 TEST_F(dev, api_version)
