@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/kvmod_host.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #define GIB	BIT_ULL(30)
@@ -250,6 +251,8 @@ static void many_slots(struct kunit *test)
 
 		KUNIT_ASSERT_EQ(test, set(test, id, (u64)id * 3 * PAGE_SIZE,
 					  2 * PAGE_SIZE, 0), 0);
+		/* A KUnit thread does not return to userspace between them. */
+		cond_resched();
 	}
 	KUNIT_EXPECT_EQ(test, ctx->vm->memslots[0].nr_slots, n);
 
